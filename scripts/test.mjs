@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm test`: every suite at the level it runs, in order, stopping at the first failure.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const steps = [
+  ["typecheck", "npx", ["tsc", "--noEmit"]],
+  ["worker + objects + modules (workerd)", "npx", ["vitest", "run"]],
+  ["loader size budget", "node", ["scripts/loader-size.mjs"], "scripts/loader-size.mjs"],
+  ["control plane (Deno + Postgres)", "node", ["scripts/test-functions.mjs"], "scripts/test-functions.mjs"],
+  ["loader in Chromium", "node", ["scripts/test-browser.mjs"], "scripts/test-browser.mjs"],
+  ["platform end to end", "node", ["scripts/test-platform.mjs"], "scripts/test-platform.mjs"],
+  ["wrangler deploy --dry-run", "npx", ["wrangler", "deploy", "--dry-run", "--outdir", ".wrangler/dry-run"]],
+];
+
+const only = process.argv.slice(2);
+for (const [name, cmd, args, requiredFile] of steps) {
+  if (only.length && !only.some((o) => name.includes(o))) continue;
+  if (requiredFile && !existsSync(requiredFile)) {
+    console.error(`\n✗ ${name}: ${requiredFile} is missing`);
+    process.exit(1);
+  }
+  console.log(`\n▶ ${name}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: "inherit", env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(`\n✗ ${name} failed after ${seconds}s (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+  console.log(`✓ ${name} (${seconds}s)`);
+}

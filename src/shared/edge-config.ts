@@ -1,0 +1,156 @@
+/**
+ * EdgeConfig: the one schema of the edge contract (section 1).
+ * Imported by the Worker (bare `zod` from node_modules) and by the Supabase
+ * functions (Deno resolves `zod` through supabase/functions/deno.json).
+ */
+import { z } from "zod";
+
+const HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+const HOSTNAME_RE = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+const URL_SAFE_TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
+/** Cookie name (RFC 6265 token), optionally ending in `*` for a prefix match. */
+const COOKIE_PATTERN_RE = /^[!#$%&'+\-.^_`|~0-9A-Za-z]+\*?$/;
+
+export const MAX_COOKIE_AGE_DAYS = 400;
+export const DEFAULT_COOKIE_AGE_DAYS = 395;
+
+export const hostnameSchema = z
+  .string()
+  .max(253)
+  .regex(HOSTNAME_RE, "must be a lower-case hostname without port or trailing dot");
+
+export const urlSafeTokenSchema = z
+  .string()
+  .regex(URL_SAFE_TOKEN_RE, "must be 16-128 url-safe characters [A-Za-z0-9_-]");
+
+export const originSchema = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
+      return;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      ctx.addIssue({ code: "custom", message: "must use http or https" });
+    }
+    if (url.username || url.password) ctx.addIssue({ code: "custom", message: "must not carry userinfo" });
+    if (url.search || value.includes("?")) ctx.addIssue({ code: "custom", message: "must not carry a query" });
+    if (url.hash || value.includes("#")) ctx.addIssue({ code: "custom", message: "must not carry a fragment" });
+    if (url.pathname !== "/") ctx.addIssue({ code: "custom", message: "must be a base URL without a path" });
+  })
+  .transform((value) => new URL(value).origin);
+
+export const modulesSchema = z.strictObject({
+  sgtm_proxy: z.boolean(),
+  gtm_recovery: z.boolean(),
+  cookie_keeper: z.boolean(),
+  adblock_itp_detection: z.boolean(),
+  custom_domain: z.boolean(),
+});
+
+export const planSchema = z.strictObject({
+  monthly_request_limit: z.number().int().min(1).nullable(),
+  auto_upgrade: z.boolean(),
+});
+
+export const cookieKeeperSchema = z.strictObject({
+  cookies: z.array(z.string().max(128).regex(COOKIE_PATTERN_RE, "must be a cookie name or prefix*")).max(64)
+    .default(["FPID", "_ga", "_ga_*", "_gcl_*"]),
+  max_age_days: z.number().int().min(1).max(MAX_COOKIE_AGE_DAYS).default(DEFAULT_COOKIE_AGE_DAYS),
+  require_consent: z.boolean().default(true),
+  restore: z.boolean().default(true),
+});
+
+export const siteSchema = z.strictObject({
+  site_id: z.guid(),
+  primary_host: hostnameSchema,
+  tracked_domains: z.array(hostnameSchema).max(100).default([]),
+  cookie_domain: hostnameSchema,
+  container_token: urlSafeTokenSchema,
+  web_gtm_id: z.string().regex(/^GTM-[A-Z0-9]{4,12}$/, "must look like GTM-XXXXXX"),
+});
+
+export const customDomainSchema = z.strictObject({
+  hostname: hostnameSchema,
+  verified: z.boolean(),
+});
+
+export const edgeConfigSchema = z
+  .strictObject({
+    container_id: z.guid(),
+    client_id: z.guid(),
+    config_version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    origin: originSchema,
+    edge_hostname: hostnameSchema,
+    loader_token: urlSafeTokenSchema,
+    modules: modulesSchema,
+    plan: planSchema,
+    cookie_keeper: cookieKeeperSchema.default(cookieKeeperSchema.parse({})),
+    sites: z.array(siteSchema).min(1).max(100),
+    custom_domains: z.array(customDomainSchema).max(100).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const siteOfHost = new Map<string, number>();
+    const tokens = new Set<string>();
+    const siteIds = new Set<string>();
+    config.sites.forEach((site, index) => {
+      if (siteIds.has(site.site_id)) {
+        ctx.addIssue({ code: "custom", path: ["sites", index, "site_id"], message: "duplicate site_id" });
+      }
+      siteIds.add(site.site_id);
+      if (tokens.has(site.container_token) || site.container_token === config.loader_token) {
+        ctx.addIssue({ code: "custom", path: ["sites", index, "container_token"], message: "duplicate token" });
+      }
+      tokens.add(site.container_token);
+      for (const host of new Set([site.primary_host, ...site.tracked_domains])) {
+        const owner = siteOfHost.get(host);
+        if (host === config.edge_hostname || (owner !== undefined && owner !== index)) {
+          ctx.addIssue({ code: "custom", path: ["sites", index], message: `host ${host} is used twice` });
+        }
+        siteOfHost.set(host, index);
+      }
+      if (!isSameOrParentDomain(site.cookie_domain, site.primary_host)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sites", index, "cookie_domain"],
+          message: "must be the primary host or one of its parent domains",
+        });
+      }
+    });
+    config.custom_domains.forEach((domain, index) => {
+      if (domain.hostname === config.edge_hostname) {
+        ctx.addIssue({ code: "custom", path: ["custom_domains", index, "hostname"], message: "is the edge hostname" });
+      }
+    });
+  });
+
+export type EdgeConfigInput = z.input<typeof edgeConfigSchema>;
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
+export type Site = EdgeConfig["sites"][number];
+export type Modules = EdgeConfig["modules"];
+export type CookieKeeperConfig = EdgeConfig["cookie_keeper"];
+
+export type ConfigIssue = { path: string; message: string };
+
+export type ParseResult = { ok: true; config: EdgeConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** Validates untrusted input; issues name the offending path as `a.b.0.c`. */
+export function parseEdgeConfig(input: unknown): ParseResult {
+  const result = edgeConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join(".") || "(root)",
+      message: issue.message,
+    })),
+  };
+}
+
+export function isSameOrParentDomain(domain: string, host: string): boolean {
+  return host === domain || host.endsWith(`.${domain}`);
+}
