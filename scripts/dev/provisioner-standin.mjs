@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * STAND-IN for the infrastructure provisioner. The real provisioner (Caddy,
+ * DNS, the sGTM Docker container on an edge server) is OUTSIDE this project's
+ * scope; this stand-in only honours its HTTP contract so the control plane can
+ * be run and tested locally:
+ *
+ *   POST /provision {container_id, ports, hostnames}  -> 200 {"origin": "<sGTM origin>"}
+ *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
+ *   GET  /__standin/calls                               -> the /provision bodies received
+ *
+ * Runs under Node (`node scripts/dev/provisioner-standin.mjs`) and Deno (tests
+ * import `startProvisionerStandin`). Env for the CLI: PROVISIONER_PORT (default
+ * 54330), PROVISIONER_ORIGIN (default http://127.0.0.1:9100, the local sGTM
+ * origin), PROVISIONER_FAIL=1 to start failing.
+ */
+import { Buffer } from "node:buffer";
+import { createServer } from "node:http";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+
+/**
+ * @param {{ port?: number, origin?: string, failing?: boolean }} [options]
+ * @returns {Promise<{ url: string, calls: object[], setFailing(fail: boolean): void, close(): Promise<void> }>}
+ */
+export async function startProvisionerStandin(options = {}) {
+  const state = { failing: options.failing ?? false, origin: options.origin ?? "http://127.0.0.1:9100", calls: [] };
+  const server = createServer((req, res) => {
+    readJson(req).then(
+      (body) => respond(res, ...route(state, req.method, req.url, body)),
+      () => respond(res, 400, { error: "invalid_json" }),
+    );
+  });
+  await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls: state.calls,
+    setFailing(fail) {
+      state.failing = fail;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
+}
+
+/** @returns {[number, object]} */
+function route(state, method, url, body) {
+  const path = new URL(url ?? "/", "http://standin").pathname;
+  if (method === "POST" && path === "/provision") {
+    if (!isProvisionRequest(body)) return [400, { error: "invalid_body" }];
+    state.calls.push(body);
+    if (state.failing) return [503, { error: "standin_failing", message: "failure mode is on" }];
+    return [200, { origin: state.origin }];
+  }
+  if (method === "POST" && path === "/__standin/fail") {
+    state.failing = body?.fail !== false;
+    return [200, { failing: state.failing }];
+  }
+  if (method === "GET" && path === "/__standin/calls") return [200, { calls: state.calls }];
+  return [404, { error: "not_found" }];
+}
+
+function isProvisionRequest(body) {
+  return (
+    typeof body?.container_id === "string" &&
+    Array.isArray(body.ports) && body.ports.every(Number.isInteger) &&
+    Array.isArray(body.hostnames) && body.hostnames.every((h) => typeof h === "string")
+  );
+}
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}
+
+function respond(res, status, body) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const standin = await startProvisionerStandin({
+    port: Number(process.env.PROVISIONER_PORT ?? 54330),
+    origin: process.env.PROVISIONER_ORIGIN ?? "http://127.0.0.1:9100",
+    failing: process.env.PROVISIONER_FAIL === "1",
+  });
+  console.log(`provisioner stand-in listening on ${standin.url}`);
+}
