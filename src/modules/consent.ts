@@ -1,0 +1,84 @@
+/**
+ * Consent read from a Google hit (edge contract section 4).
+ *
+ * `gcs` = `G1<ad_storage><analytics_storage>`, each `1` granted, `0` denied,
+ * `-` not set (`G100`, `G101`, `G110`, `G111`).
+ *
+ * `gcd` (consent mode v2) = `1<d><ad_storage><d><analytics_storage><d>
+ * <ad_user_data><d><ad_personalization><d>…`, e.g. `13l3l3l3l1` or
+ * `13t3t3t3t5l1`: one letter per consent type, telling its default and update
+ * state. Only the letters whose final state is well known are read; any
+ * other letter, or a string of another shape, means "unknown" (null).
+ *
+ * When gcs and gcd disagree on a type the denial wins: a cookie is never
+ * extended on a contradictory signal.
+ */
+
+export type Consent = { analytics: boolean | null; ads: boolean | null };
+
+/** gcd letters: final state after default and update. */
+const GCD_LETTER_STATE: Readonly<Record<string, boolean | null>> = {
+  l: null, // not set at all
+  p: false, // denied by default, no update
+  q: false, // denied by default, denied by update
+  m: false, // no default, denied by update
+  u: false, // granted by default, denied by update
+  t: true, // granted by default, no update
+  r: true, // denied by default, granted by update
+  n: true, // no default, granted by update
+  v: true, // granted by default, granted by update
+};
+
+const GCS_RE = /^G1([01-])([01-])$/;
+const GCD_RE = /^1[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]/;
+/** Only the head of a batched body is read: gcs sits in the first line's first params. */
+const MAX_BODY_LINE_CHARS = 16 * 1024;
+
+export const NO_CONSENT_SIGNAL: Consent = Object.freeze({ analytics: null, ads: null });
+
+export function consentFromHit(url: URL, body?: string | null): Consent {
+  const line = firstBodyLine(body);
+  const gcs = url.searchParams.get("gcs") ?? line?.get("gcs") ?? null;
+  const gcd = url.searchParams.get("gcd") ?? line?.get("gcd") ?? null;
+  const fromGcs = parseGcs(gcs);
+  const fromGcd = parseGcd(gcd);
+  return {
+    analytics: combine(fromGcs.analytics, fromGcd.analytics),
+    ads: combine(fromGcs.ads, fromGcd.ads),
+  };
+}
+
+export function parseGcs(value: string | null): Consent {
+  const match = value === null ? null : GCS_RE.exec(value);
+  if (!match) return NO_CONSENT_SIGNAL;
+  return { ads: gcsFlag(match[1]), analytics: gcsFlag(match[2]) };
+}
+
+export function parseGcd(value: string | null): Consent {
+  const match = value === null ? null : GCD_RE.exec(value);
+  if (!match) return NO_CONSENT_SIGNAL;
+  return { ads: gcdLetter(match[1]), analytics: gcdLetter(match[2]) };
+}
+
+function gcsFlag(flag: string | undefined): boolean | null {
+  return flag === "1" ? true : flag === "0" ? false : null;
+}
+
+function gcdLetter(letter: string | undefined): boolean | null {
+  if (letter === undefined || !Object.hasOwn(GCD_LETTER_STATE, letter)) return null;
+  return GCD_LETTER_STATE[letter] ?? null;
+}
+
+function combine(a: boolean | null, b: boolean | null): boolean | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a && b;
+}
+
+function firstBodyLine(body: string | null | undefined): URLSearchParams | null {
+  if (!body) return null;
+  const head = body.slice(0, MAX_BODY_LINE_CHARS);
+  const end = head.search(/\r?\n/);
+  const line = end === -1 ? head : head.slice(0, end);
+  return line ? new URLSearchParams(line) : null;
+}

@@ -1,0 +1,89 @@
+/**
+ * Headers to and from the sGTM origin (edge contract section 3): hop-by-hop
+ * headers never cross the proxy, and the forwarding and geo headers the
+ * origin trusts are always ours, never the client's copies.
+ */
+
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Client-supplied copies of what the edge asserts (client IP, host, geo) are dropped. */
+const CLIENT_ASSERTED: ReadonlySet<string> = new Set(["host", "x-real-ip", "forwarded", "true-client-ip"]);
+const CLIENT_ASSERTED_PREFIXES = ["cf-", "x-forwarded-", "x-geo-", "proxy-"];
+
+const MAX_GEO_CHARS = 128;
+const IP_RE = /^[0-9A-Fa-f:.]{2,45}$/;
+const HOST_RE = /^[a-z0-9.-]{1,253}$/;
+
+export type GeoHints = { country?: string; region?: string; city?: string };
+
+export function upstreamHeaders(request: Request, publicHost: string, clientIp: string | null, cf?: GeoHints): Headers {
+  const dropped = connectionNamed(request.headers);
+  const headers = new Headers();
+  for (const [name, value] of request.headers) {
+    if (HOP_BY_HOP.has(name) || dropped.has(name) || isClientAsserted(name)) continue;
+    headers.append(name, value);
+  }
+  if (clientIp && IP_RE.test(clientIp)) headers.set("X-Forwarded-For", clientIp);
+  const host = publicHost.toLowerCase();
+  if (HOST_RE.test(host)) headers.set("X-Forwarded-Host", host);
+  headers.set("X-Forwarded-Proto", new URL(request.url).protocol.replace(/:$/, ""));
+  setGeo(headers, "X-Geo-Country", cf?.country);
+  setGeo(headers, "X-Geo-Region", cf?.region);
+  setGeo(headers, "X-Geo-City", cf?.city);
+  return headers;
+}
+
+export function responseHeadersFromOrigin(origin: Headers): Headers {
+  const dropped = connectionNamed(origin);
+  const headers = new Headers();
+  for (const [name, value] of origin) {
+    if (name === "set-cookie" || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    headers.append(name, value);
+  }
+  // One header per cookie: Set-Cookie lines are never folded into one value.
+  for (const cookie of origin.getSetCookie()) headers.append("Set-Cookie", cookie);
+  return headers;
+}
+
+/**
+ * A geo value safe for a header: controls dropped, non-ASCII and `%`
+ * percent-encoded (UTF-8) so the origin can decode city names losslessly.
+ */
+export function sanitizeGeoValue(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const cleaned = value
+    .replace(/\p{Surrogate}|[\u0000-\u001f\u007f-\u009f]/gu, "")
+    .trim()
+    .replace(/[^\x20-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char));
+  if (cleaned === "" || cleaned.length > MAX_GEO_CHARS) return null;
+  return cleaned;
+}
+
+function setGeo(headers: Headers, name: string, value: string | undefined): void {
+  const safe = sanitizeGeoValue(value);
+  if (safe !== null) headers.set(name, safe);
+}
+
+function isClientAsserted(name: string): boolean {
+  return CLIENT_ASSERTED.has(name) || CLIENT_ASSERTED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** Header names listed in Connection are hop-by-hop for this message (RFC 9110 7.6.1). */
+function connectionNamed(headers: Headers): Set<string> {
+  const named = new Set<string>();
+  for (const token of (headers.get("connection") ?? "").split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name) named.add(name);
+  }
+  return named;
+}

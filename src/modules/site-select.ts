@@ -1,0 +1,44 @@
+/**
+ * Which site of a container a request is for (edge contract section 3):
+ * X-Public-Host when it is a host of this same container, else the site
+ * owning the request host, else the first site.
+ */
+import type { EdgeConfig, Site } from "../shared/edge-config";
+
+const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const PORT_RE = /^\d{1,5}$/;
+
+/** Lower-case hostname or IPv4 without port or trailing dot; null for anything else (IPv6 literals too). */
+export function normalizeHost(raw: string | null): string | null {
+  if (raw === null) return null;
+  let host = raw.toLowerCase();
+  if (host.startsWith("[")) return null;
+  const colon = host.indexOf(":");
+  if (colon !== -1) {
+    const port = host.slice(colon + 1);
+    if (!PORT_RE.test(port) || Number(port) > 65535) return null;
+    host = host.slice(0, colon);
+  }
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  if (host === "" || host.length > 253) return null;
+  if (IPV4_RE.test(host)) return host;
+  const labels = host.split(".");
+  // An all-numeric last label that is not a valid IPv4 (e.g. 1.2.3.999) is not a hostname either.
+  if (/^\d+$/.test(labels[labels.length - 1] ?? "")) return null;
+  return labels.every((label) => LABEL_RE.test(label)) ? host : null;
+}
+
+export function selectSite(config: EdgeConfig, requestHost: string, publicHostHeader: string | null): Site {
+  const publicHost = normalizeHost(publicHostHeader);
+  const viaPublicHost = publicHost === null ? undefined : siteOwning(config, publicHost);
+  if (viaPublicHost) return viaPublicHost;
+  const host = normalizeHost(requestHost);
+  const viaHost = host === null ? undefined : siteOwning(config, host);
+  // The schema guarantees at least one site.
+  return viaHost ?? (config.sites[0] as Site);
+}
+
+function siteOwning(config: EdgeConfig, host: string): Site | undefined {
+  return config.sites.find((site) => site.primary_host === host || site.tracked_domains.includes(host));
+}
