@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { consentFromHit, parseGcd, parseGcs } from "../../src/modules/consent";
+
+const hit = (query: string) => new URL(`https://data.example.com/g/collect?v=2&tid=G-XYZ${query}`);
+
+describe("gcs", () => {
+  it.each([
+    ["G100", { ads: false, analytics: false }],
+    ["G101", { ads: false, analytics: true }],
+    ["G110", { ads: true, analytics: false }],
+    ["G111", { ads: true, analytics: true }],
+    ["G1--", { ads: null, analytics: null }],
+    ["G1-1", { ads: null, analytics: true }],
+    ["G10-", { ads: false, analytics: null }],
+    ["G111x", { ads: null, analytics: null }],
+    ["G211", { ads: null, analytics: null }],
+    ["g111", { ads: null, analytics: null }],
+    ["", { ads: null, analytics: null }],
+  ])("%s", (gcs, expected) => {
+    expect(parseGcs(gcs)).toEqual(expected);
+    expect(consentFromHit(hit(`&gcs=${gcs}`))).toEqual(expected);
+  });
+});
+
+describe("gcd (consent mode v2)", () => {
+  it.each([
+    ["13l3l3l3l1", { ads: null, analytics: null }],
+    ["13l3l3l3l1l1", { ads: null, analytics: null }],
+    ["13t3t3t3t5l1", { ads: true, analytics: true }],
+    ["13r3r3r3r5", { ads: true, analytics: true }],
+    ["11p1p1p1p5", { ads: false, analytics: false }],
+    ["13q3r3q3q5", { ads: false, analytics: true }],
+    ["13n3m3n3n5", { ads: true, analytics: false }],
+    ["13v3u3v3v5", { ads: true, analytics: false }],
+    ["13l3R3l3l5", { ads: null, analytics: null }],
+    ["13e3e3e3e5", { ads: null, analytics: null }],
+    ["13r3", { ads: null, analytics: null }],
+    ["xx", { ads: null, analytics: null }],
+  ])("%s", (gcd, expected) => {
+    expect(parseGcd(gcd)).toEqual(expected);
+    expect(consentFromHit(hit(`&gcd=${gcd}`))).toEqual(expected);
+  });
+});
+
+describe("consentFromHit", () => {
+  it("means no signal without gcs or gcd", () => {
+    expect(consentFromHit(hit(""))).toEqual({ ads: null, analytics: null });
+    expect(consentFromHit(hit(""), "")).toEqual({ ads: null, analytics: null });
+  });
+
+  it("fills a type gcs leaves unset from gcd", () => {
+    expect(consentFromHit(hit("&gcs=G1-1&gcd=13r3r3r3r5"))).toEqual({ ads: true, analytics: true });
+  });
+
+  it("lets a denial win when gcs and gcd disagree", () => {
+    expect(consentFromHit(hit("&gcs=G111&gcd=13q3q3q3q5"))).toEqual({ ads: false, analytics: false });
+    expect(consentFromHit(hit("&gcs=G100&gcd=13r3r3r3r5"))).toEqual({ ads: false, analytics: false });
+  });
+
+  it("reads a batched POST body's first line when the URL has no signal", () => {
+    const body = "en=page_view&gcs=G101&_et=1\r\nen=scroll&gcs=G111\nen=click&gcs=G100";
+    expect(consentFromHit(hit(""), body)).toEqual({ ads: false, analytics: true });
+    expect(consentFromHit(hit(""), "en=page_view\nen=scroll&gcs=G111")).toEqual({ ads: null, analytics: null });
+  });
+
+  it("prefers the URL's signal over the body's", () => {
+    expect(consentFromHit(hit("&gcs=G110"), "en=page_view&gcs=G101")).toEqual({ ads: true, analytics: false });
+  });
+
+  it("takes gcd from the body line too", () => {
+    expect(consentFromHit(hit(""), "en=page_view&gcd=13t3t3t3t5l1")).toEqual({ ads: true, analytics: true });
+  });
+});

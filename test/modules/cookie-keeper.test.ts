@@ -1,0 +1,299 @@
+import { describe, expect, it } from "vitest";
+import { consentFromHit, type Consent } from "../../src/modules/consent";
+import { keptSetCookies, parseCookieHeader, restoreCookies } from "../../src/modules/cookie-keeper";
+import { selectSite } from "../../src/modules/site-select";
+import type { CookieKeeperConfig } from "../../src/shared/edge-config";
+import { testConfig } from "./fixtures";
+
+const config = testConfig();
+const siteA = config.sites[0]!;
+const siteB = config.sites[1]!;
+const MAX_AGE = 395 * 86400;
+const TAIL = `Max-Age=${MAX_AGE}; Domain=example.com; Path=/; Secure; SameSite=Lax`;
+
+const keeper = (overrides: Partial<CookieKeeperConfig> = {}): CookieKeeperConfig => ({
+  cookies: ["FPID", "_ga", "_ga_*", "_gcl_*", "_fbp"],
+  max_age_days: 395,
+  require_consent: true,
+  restore: true,
+  ...overrides,
+});
+
+const REQUEST_COOKIES = "FPID=FPID2.2.abc%3D.1700000000; _ga=GA1.1.111.222; _ga_ABC123=GS1.1.333; _gcl_au=1.1.444; _fbp=fb.1.555; sid=xyz";
+const LINES = {
+  FPID: `FPID=FPID2.2.abc%3D.1700000000; ${TAIL}; HttpOnly`,
+  _ga: `_ga=GA1.1.111.222; ${TAIL}`,
+  _ga_ABC123: `_ga_ABC123=GS1.1.333; ${TAIL}`,
+  _gcl_au: `_gcl_au=1.1.444; ${TAIL}`,
+  _fbp: `_fbp=fb.1.555; ${TAIL}`,
+};
+const ANALYTICS = [LINES.FPID, LINES._ga, LINES._ga_ABC123];
+const ALL = [...ANALYTICS, LINES._gcl_au, LINES._fbp];
+
+const consentOf = (gcs: string | null): Consent =>
+  consentFromHit(new URL(`https://data.example.com/g/collect?v=2${gcs ? `&gcs=${gcs}` : ""}`));
+
+describe("consent matrix", () => {
+  it.each([
+    ["G100", true, []],
+    ["G101", true, ANALYTICS],
+    ["G110", true, [LINES._gcl_au]],
+    ["G111", true, ALL],
+    [null, true, []],
+    ["G100", false, []],
+    ["G101", false, ANALYTICS],
+    ["G110", false, [LINES._gcl_au]],
+    ["G111", false, ALL],
+    [null, false, ALL],
+  ] as Array<[string | null, boolean, string[]]>)("gcs=%s require_consent=%s", (gcs, requireConsent, expected) => {
+    const result = keptSetCookies({
+      requestCookieHeader: REQUEST_COOKIES,
+      originSetCookies: [],
+      consent: consentOf(gcs),
+      site: siteA,
+      config: keeper({ require_consent: requireConsent }),
+    });
+    expect(result.setCookies).toEqual(expected);
+    expect(result.kept.map((c) => c.name)).toEqual(expected.map((line) => line.slice(0, line.indexOf("="))));
+  });
+});
+
+describe("origin Set-Cookie headers", () => {
+  const originSetCookies = [
+    "sid=s1; Path=/; HttpOnly",
+    "_ga=GA1.1.999.888; Domain=data.example.com; Max-Age=63072000; Path=/",
+    "pref=dark; Path=/; Expires=Wed, 21 Oct 2099 07:28:00 GMT",
+    "FPID=FPID2.2.new%3D.1; Max-Age=63072000; Path=/; Secure; HttpOnly",
+  ];
+
+  it("pass through one per line, with kept cookies replaced in place and the origin's value winning", () => {
+    const result = keptSetCookies({
+      requestCookieHeader: "_ga=GA1.1.old.old; FPID=FPID2.2.old; _gcl_au=1.1.444",
+      originSetCookies,
+      consent: { analytics: true, ads: true },
+      site: siteA,
+      config: keeper(),
+    });
+    expect(result.setCookies).toEqual([
+      "sid=s1; Path=/; HttpOnly",
+      `_ga=GA1.1.999.888; ${TAIL}`,
+      "pref=dark; Path=/; Expires=Wed, 21 Oct 2099 07:28:00 GMT",
+      `FPID=FPID2.2.new%3D.1; ${TAIL}; HttpOnly`,
+      `_gcl_au=1.1.444; ${TAIL}`,
+    ]);
+    expect(result.kept).toEqual([
+      { name: "_ga", value: "GA1.1.999.888" },
+      { name: "FPID", value: "FPID2.2.new%3D.1" },
+      { name: "_gcl_au", value: "1.1.444" },
+    ]);
+    const headers = new Headers();
+    for (const line of result.setCookies) headers.append("Set-Cookie", line);
+    expect(headers.getSetCookie()).toEqual(result.setCookies);
+  });
+
+  it("pass through unchanged on a denied hit, and nothing is extended", () => {
+    const result = keptSetCookies({
+      requestCookieHeader: REQUEST_COOKIES,
+      originSetCookies,
+      consent: consentOf("G100"),
+      site: siteA,
+      config: keeper({ require_consent: false }),
+    });
+    expect(result.setCookies).toEqual(originSetCookies);
+    expect(result.kept).toEqual([]);
+  });
+
+  it("are never re-issued when the origin deletes the cookie", () => {
+    const deletions = ["_ga=; Max-Age=0; Path=/", "_gcl_au=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"];
+    const result = keptSetCookies({
+      requestCookieHeader: REQUEST_COOKIES,
+      originSetCookies: deletions,
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+      now: Date.UTC(2026, 0, 1),
+    });
+    expect(result.setCookies.slice(0, 2)).toEqual(deletions);
+    expect(result.setCookies.some((line) => line.startsWith("_ga=GA1") || line.startsWith("_gcl_au=1"))).toBe(false);
+    expect(result.kept.map((c) => c.name)).toEqual(["FPID", "_ga_ABC123", "_fbp"]);
+  });
+
+  it("drop a line that would split headers", () => {
+    const result = keptSetCookies({
+      requestCookieHeader: null,
+      originSetCookies: ["a=1\r\nX-Evil: 1", "b=2"],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(result.setCookies).toEqual(["b=2"]);
+  });
+});
+
+describe("re-issue rules", () => {
+  it("keeps FPID HttpOnly and no other", () => {
+    const { setCookies } = keptSetCookies({
+      requestCookieHeader: REQUEST_COOKIES,
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(setCookies.filter((line) => line.endsWith("; HttpOnly"))).toEqual([LINES.FPID]);
+  });
+
+  it("caps Max-Age at 400 days", () => {
+    const run = (days: number) =>
+      keptSetCookies({
+        requestCookieHeader: "_ga=GA1.1.1.2",
+        originSetCookies: [],
+        consent: consentOf("G111"),
+        site: siteA,
+        config: keeper({ max_age_days: days }),
+      }).setCookies[0];
+    expect(run(400)).toContain(`Max-Age=${400 * 86400};`);
+    expect(run(1000)).toContain(`Max-Age=${400 * 86400};`);
+    expect(run(1)).toContain("Max-Age=86400;");
+  });
+
+  it("extends only configured names, prefixes matching as prefixes", () => {
+    const { kept } = keptSetCookies({
+      requestCookieHeader: "_ga_X=1; _gax=2; _gcl_aw=3; _gcl=4; FPIDX=5; sid=6",
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(kept.map((c) => c.name)).toEqual(["_ga_X", "_gcl_aw"]);
+  });
+
+  it("extends only cookies that exist", () => {
+    const result = keptSetCookies({
+      requestCookieHeader: null,
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(result).toEqual({ setCookies: [], kept: [] });
+  });
+
+  it.each([
+    ["comma", "_ga=a,b"],
+    ["space", "_ga=a b; Path=/"],
+    ["control character", "_ga=a\u0001b"],
+    ["backslash", "_ga=a\\b"],
+    ["unbalanced quote", '_ga="abc'],
+    ["empty", "_ga=; Path=/"],
+    ["over 4000 chars", `_ga=${"a".repeat(4001)}`],
+  ])("never re-issues an invalid origin value (%s); the origin's line passes as is", (_name, line) => {
+    const result = keptSetCookies({
+      requestCookieHeader: "_ga=GA1.1.old",
+      originSetCookies: [line],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(result).toEqual({ setCookies: [line], kept: [] });
+  });
+
+  it("never re-issues an invalid request value", () => {
+    const result = keptSetCookies({
+      requestCookieHeader: '_ga=a\u0001b; _gcl_au=a\\b; _ga_X="abc; _ga_Y=a,b; _ga_Z=',
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(result).toEqual({ setCookies: [], kept: [] });
+  });
+
+  it("re-issues a quoted value as is", () => {
+    const { setCookies } = keptSetCookies({
+      requestCookieHeader: '_ga="GA1.1.1.2"',
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site: siteA,
+      config: keeper(),
+    });
+    expect(setCookies).toEqual([`_ga="GA1.1.1.2"; ${TAIL}`]);
+  });
+});
+
+describe("multi-domain isolation", () => {
+  const hitOn = (host: string, publicHost: string | null) => {
+    const site = selectSite(config, host, publicHost);
+    const { setCookies } = keptSetCookies({
+      requestCookieHeader: "_ga=GA1.1.1.2",
+      originSetCookies: [],
+      consent: consentOf("G111"),
+      site,
+      config: config.cookie_keeper,
+    });
+    return { site, setCookies };
+  };
+
+  it("sets cookies on the selected site's cookie domain only", () => {
+    const b = hitOn("data.example.org", null);
+    expect(b.site.web_gtm_id).toBe("GTM-BBBB22");
+    expect(b.setCookies).toEqual([`_ga=GA1.1.1.2; Max-Age=${MAX_AGE}; Domain=example.org; Path=/; Secure; SameSite=Lax`]);
+    const a = hitOn("abc123.trqaxal.com", "www.example.com");
+    expect(a.site.web_gtm_id).toBe("GTM-AAAA11");
+    expect(a.setCookies.every((line) => line.includes("Domain=example.com;"))).toBe(true);
+  });
+
+  it("ignores a foreign X-Public-Host", () => {
+    const b = hitOn("shop.example.org", "evil.com");
+    expect(b.site.site_id).toBe(siteB.site_id);
+    expect(b.setCookies.every((line) => line.includes("Domain=example.org;"))).toBe(true);
+  });
+});
+
+describe("restoreCookies", () => {
+  const preserved = [
+    { name: "FPID", value: "FPID2.2.abc" },
+    { name: "_ga", value: "GA1.1.1.2" },
+    { name: "_ga_ABC123", value: "GS1.1.3" },
+    { name: "_gcl_au", value: "1.1.4" },
+    { name: "sid", value: "not-configured" },
+    { name: "_ga_BAD", value: "a;b" },
+  ];
+  const restore = (gcs: string | null, requestCookieHeader: string | null, overrides: Partial<CookieKeeperConfig> = {}) =>
+    restoreCookies({ preserved, requestCookieHeader, consent: consentOf(gcs), site: siteB, config: keeper(overrides) });
+
+  it("returns the missing cookies, never FPID", () => {
+    expect(restore("G111", "_ga_ABC123=GS1.1.3")).toEqual([
+      { name: "_ga", value: "GA1.1.1.2", maxAge: MAX_AGE, domain: "example.org" },
+      { name: "_gcl_au", value: "1.1.4", maxAge: MAX_AGE, domain: "example.org" },
+    ]);
+  });
+
+  it("follows the consent rules", () => {
+    expect(restore("G101", null).map((c) => c.name)).toEqual(["_ga", "_ga_ABC123"]);
+    expect(restore("G110", null).map((c) => c.name)).toEqual(["_gcl_au"]);
+    expect(restore(null, null)).toEqual([]);
+    expect(restore(null, null, { require_consent: false }).map((c) => c.name)).toEqual(["_ga", "_ga_ABC123", "_gcl_au"]);
+    expect(restore("G100", null, { require_consent: false })).toEqual([]);
+  });
+
+  it("returns nothing when restore is off", () => {
+    expect(restore("G111", null, { restore: false })).toEqual([]);
+  });
+});
+
+describe("parseCookieHeader", () => {
+  it.each([
+    [null, {}],
+    ["", {}],
+    ["a=1", { a: "1" }],
+    ["a=1; b=2;c=3", { a: "1", b: "2", c: "3" }],
+    ["a=1; a=2", { a: "1" }],
+    ["a=x=y", { a: "x=y" }],
+    ["novalue; b=2", { b: "2" }],
+    ["  spaced  =  v  ", { spaced: "v" }],
+    ['q="quoted"', { q: '"quoted"' }],
+    ["=nameless; c=", { c: "" }],
+  ] as Array<[string | null, Record<string, string>]>)("%j", (header, expected) => {
+    expect(Object.fromEntries(parseCookieHeader(header))).toEqual(expected);
+  });
+});
