@@ -1,0 +1,46 @@
+/**
+ * Client of the infrastructure provisioner (outside this project: Caddy, DNS
+ * and the sGTM container on an edge server). Its contract:
+ *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames} -> 200 {"origin": "<sGTM base URL>"}
+ * Locally scripts/dev/provisioner-standin.mjs answers it.
+ */
+import { originSchema } from "../../../src/shared/edge-config.ts";
+
+export const PROVISION_TIMEOUT_MS = 30_000;
+
+export interface ProvisionRequest {
+  container_id: string;
+  ports: number[];
+  hostnames: string[];
+}
+
+export type ProvisionResult = { ok: true; origin: string } | { ok: false; reason: string };
+
+export async function provision(
+  baseUrl: string,
+  request: ProvisionRequest,
+  timeoutMs = PROVISION_TIMEOUT_MS,
+): Promise<ProvisionResult> {
+  let response: Response;
+  try {
+    response = await fetch(new URL("provision", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    return { ok: false, reason: `unreachable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const text = await response.text();
+  if (response.status !== 200) return { ok: false, reason: `status ${response.status}: ${text.slice(0, 200)}` };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "response is not JSON" };
+  }
+  const origin = originSchema.safeParse((body as { origin?: unknown } | null)?.origin);
+  if (!origin.success) return { ok: false, reason: "response has no valid origin" };
+  return { ok: true, origin: origin.data };
+}
