@@ -28,6 +28,10 @@ export type EdgeReply =
 export interface EdgeAdmin {
   putConfig(config: EdgeConfig): Promise<EdgeReply>;
   getContainer(containerId: string): Promise<EdgeReply>;
+  /** Daily request counts, `from`/`to` as YYYY-MM-DD (UTC, inclusive). */
+  getUsage(containerId: string, from: string, to: string): Promise<EdgeReply>;
+  pause(containerId: string, reason: string): Promise<EdgeReply>;
+  resume(containerId: string): Promise<EdgeReply>;
 }
 
 export function createEdgeAdmin(options: EdgeAdminOptions): EdgeAdmin {
@@ -64,6 +68,10 @@ export function createEdgeAdmin(options: EdgeAdminOptions): EdgeAdmin {
   return {
     putConfig: (config) => call("PUT", `/_edge/admin/containers/${encodeURIComponent(config.container_id)}/config`, config),
     getContainer: (id) => call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}`),
+    getUsage: (id, from, to) =>
+      call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}/usage?from=${from}&to=${to}`),
+    pause: (id, reason) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/pause`, { reason }),
+    resume: (id) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/resume`, {}),
   };
 }
 

@@ -1,0 +1,136 @@
+/**
+ * POST sgtm-containers: validate, reserve in one transaction (container,
+ * ports, subscription, sites, domains, idempotency key), provision outside any
+ * transaction, then activate and push the config to the edge, or undo.
+ */
+import type postgres from "postgres";
+import { parseCreateContainerBody } from "./containers-body.ts";
+import { provision } from "./containers-provisioner.ts";
+import {
+  activateContainer,
+  canManage,
+  clientRole,
+  failContainer,
+  type ReservedContainer,
+  reserveContainer,
+  takenDomainOf,
+} from "./containers-store.ts";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  hashRequest,
+  IDEMPOTENCY_KEY_RE,
+  releaseIdempotencyKey,
+} from "./idempotency.ts";
+import { HttpError } from "./http.ts";
+
+const IDEMPOTENCY_SCOPE = "sgtm-containers.create";
+
+export interface CreateContainerDeps {
+  sql: postgres.Sql;
+  provisionerUrl: string;
+  /** Parent domain of generated edge hostnames (EDGE_HOSTNAME_ZONE). */
+  edgeZone: string;
+  /** Plan of a new container's subscription (DEFAULT_PLAN_ID). */
+  planId: string;
+  /** Pushes the container's config to the edge; a failure is logged, the outbox retries it. */
+  sync(containerId: string): Promise<unknown>;
+}
+
+export interface Created {
+  status: number;
+  body: unknown;
+}
+
+export async function createContainer(
+  deps: CreateContainerDeps,
+  userId: string,
+  input: unknown,
+  idempotencyKey: string | null,
+): Promise<Created> {
+  const parsed = parseCreateContainerBody(input, deps.edgeZone);
+  if (!parsed.ok) {
+    throw new HttpError(400, "invalid_body", { message: "body does not match the expected shape", issues: parsed.issues });
+  }
+  if (idempotencyKey !== null && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
+    throw new HttpError(400, "invalid_idempotency_key", { message: "Idempotency-Key must be 1-255 visible ASCII characters" });
+  }
+  const request = parsed.request;
+  if (!canManage(await clientRole(deps.sql, request.clientId, userId))) {
+    throw new HttpError(403, "forbidden", { message: "only an owner or admin of the client may create containers" });
+  }
+  const key = idempotencyKey === null
+    ? null
+    : { userId, scope: IDEMPOTENCY_SCOPE, key: idempotencyKey, requestHash: await hashRequest(request) };
+
+  const reserved = await deps.sql.begin(async (tx) => {
+    if (key) {
+      const claim = await claimIdempotencyKey(tx, key);
+      if (claim.state === "replay") return claim;
+      if (claim.state === "reused") {
+        throw new HttpError(422, "idempotency_key_reused", { message: "this Idempotency-Key was used with another body" });
+      }
+      if (claim.state === "in_progress") {
+        throw new HttpError(409, "idempotency_key_in_progress", { message: "a request with this Idempotency-Key is still running" });
+      }
+    }
+    const reservation = await reserveContainer(tx, { request, userId, edgeZone: deps.edgeZone, planId: deps.planId });
+    if (reservation.ok) return { state: "reserved" as const, container: reservation.container };
+    if (reservation.error === "no_ports") {
+      throw new HttpError(503, "no_ports", { message: "no free ports in the pool" });
+    }
+    throw domainTaken(reservation.domain);
+  }).catch((error) => {
+    const domain = takenDomainOf(error);
+    throw domain === null ? error : domainTaken(domain);
+  });
+  if (reserved.state === "replay") return { status: reserved.status, body: reserved.body };
+
+  const container = reserved.container;
+  const provisioned = await provision(deps.provisionerUrl, {
+    container_id: container.id,
+    ports: container.ports,
+    hostnames: [container.edge_hostname, ...container.sites.map((site) => site.primary_host)],
+  });
+  if (!provisioned.ok) {
+    console.error(`sgtm-containers: provisioning ${container.id} failed: ${provisioned.reason}`);
+    await deps.sql.begin(async (tx) => {
+      await failContainer(tx, container.id);
+      if (key) await releaseIdempotencyKey(tx, key);
+    });
+    throw new HttpError(502, "provisioner_failed", {
+      message: "the infrastructure provisioner did not provision the container; nothing was kept",
+      container_id: container.id,
+    });
+  }
+
+  const body = await deps.sql.begin(async (tx) => {
+    const configVersion = await activateContainer(tx, container.id, provisioned.origin);
+    const created = createdBody(container, configVersion);
+    if (key) await completeIdempotencyKey(tx, key, 201, created);
+    return created;
+  });
+  try {
+    await deps.sync(container.id);
+  } catch (error) {
+    console.error(`sgtm-containers: first sync of ${container.id} failed, the outbox retries it`, error);
+  }
+  return { status: 201, body };
+}
+
+function domainTaken(domain: string): HttpError {
+  return new HttpError(409, "domain_taken", { message: `${domain} already belongs to a container`, domain });
+}
+
+function createdBody(container: ReservedContainer, configVersion: number) {
+  return {
+    container: {
+      id: container.id,
+      status: "active",
+      config_version: configVersion,
+      loader_token: container.loader_token,
+      edge_hostname: container.edge_hostname,
+      sites: container.sites,
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Database side of a container's creation: reserve everything in one
+ * transaction, then either activate it (provisioner answered) or undo it.
+ */
+import type postgres from "postgres";
+import type { CreateContainerRequest } from "./containers-body.ts";
+import { cookieDomainFor } from "./containers-body.ts";
+import { newContainerToken, newEdgeHostname, newLoaderToken } from "./containers-tokens.ts";
+
+type Tx = postgres.TransactionSql;
+type Sql = postgres.Sql | Tx;
+
+/** sGTM needs two ports per container: the tagging server and its preview server. */
+export const PORTS_PER_CONTAINER = 2;
+
+export const MANAGING_ROLES = ["owner", "admin"] as const;
+
+export interface ReservedSite {
+  site_id: string;
+  primary_host: string;
+  tracked_domains: string[];
+  cookie_domain: string;
+  container_token: string;
+  web_gtm_id: string;
+}
+
+export interface ReservedContainer {
+  id: string;
+  loader_token: string;
+  edge_hostname: string;
+  ports: number[];
+  sites: ReservedSite[];
+}
+
+export type Reservation =
+  | { ok: true; container: ReservedContainer }
+  | { ok: false; error: "domain_taken"; domain: string }
+  | { ok: false; error: "no_ports" };
+
+export async function clientRole(sql: Sql, clientId: string, userId: string): Promise<string | null> {
+  const [row] = await sql`
+    select role from public.client_memberships where client_id = ${clientId} and user_id = ${userId}`;
+  return row?.role ?? null;
+}
+
+export function canManage(role: string | null): boolean {
+  return (MANAGING_ROLES as readonly (string | null)[]).includes(role);
+}
+
+/**
+ * Inserts the container (status `provisioning`), its subscription, ports and
+ * sites. A refusal is returned before anything is written; a domain claimed by
+ * a concurrent request surfaces as the unique violation, mapped by the caller
+ * through `takenDomainOf`.
+ */
+export async function reserveContainer(
+  tx: Tx,
+  input: { request: CreateContainerRequest; userId: string; edgeZone: string; planId: string },
+): Promise<Reservation> {
+  const domains = input.request.sites.map((site) => site.domain);
+  const [taken] = await tx`
+    select hostname from public.site_domains where hostname = any(${domains}::text[]) order by hostname limit 1`;
+  if (taken) return { ok: false, error: "domain_taken", domain: taken.hostname };
+
+  const ports = (await tx`
+    select port from public.port_pool where container_id is null
+    order by port limit ${PORTS_PER_CONTAINER} for update skip locked`).map((row) => row.port as number);
+  if (ports.length < PORTS_PER_CONTAINER) return { ok: false, error: "no_ports" };
+
+  const container: ReservedContainer = {
+    id: crypto.randomUUID(),
+    loader_token: newLoaderToken(),
+    edge_hostname: newEdgeHostname(input.edgeZone),
+    ports,
+    sites: input.request.sites.map((site) => ({
+      site_id: crypto.randomUUID(),
+      primary_host: site.domain,
+      tracked_domains: [],
+      cookie_domain: cookieDomainFor(site.domain),
+      container_token: newContainerToken(),
+      web_gtm_id: site.webGtmId,
+    })),
+  };
+  await tx`
+    insert into public.sgtm_containers (id, client_id, name, loader_token, edge_hostname, container_config_b64, created_by)
+    values (${container.id}, ${input.request.clientId}, ${input.request.name}, ${container.loader_token},
+            ${container.edge_hostname}, ${input.request.containerConfigB64}, ${input.userId})`;
+  await tx`
+    update public.port_pool set container_id = ${container.id}, allocated_at = now()
+    where port = any(${ports}::int[])`;
+  await tx`
+    insert into public.subscriptions (container_id, plan_id) values (${container.id}, ${input.planId})`;
+  for (const site of container.sites) {
+    await tx`
+      insert into public.sites (id, container_id, primary_host, cookie_domain, container_token, web_gtm_id)
+      values (${site.site_id}, ${container.id}, ${site.primary_host}, ${site.cookie_domain},
+              ${site.container_token}, ${site.web_gtm_id})`;
+    // Pending like every domain: the primary host routes at the edge as the
+    // site's primary_host (contract section 1); verification governs custom domains.
+    await tx`
+      insert into public.site_domains (site_id, hostname, is_primary)
+      values (${site.site_id}, ${site.primary_host}, true)`;
+  }
+  return { ok: true, container };
+}
+
+/** The hostname of a site_domains unique violation (a concurrent claim), else null. */
+export function takenDomainOf(error: unknown): string | null {
+  const pg = error as { code?: string; constraint_name?: string; detail?: string };
+  if (pg?.code !== "23505" || pg.constraint_name !== "site_domains_hostname_key") return null;
+  return /\(hostname\)=\((.*)\)/.exec(pg.detail ?? "")?.[1] ?? "";
+}
+
+/** Provisioned: the container gets its origin and goes live; returns its config_version. */
+export async function activateContainer(tx: Tx, containerId: string, origin: string): Promise<number> {
+  const [row] = await tx`
+    update public.sgtm_containers set origin = ${origin}, status = 'active'
+    where id = ${containerId} and status = 'provisioning'
+    returning config_version`;
+  if (!row) throw new Error(`container ${containerId} left provisioning during provisioning`);
+  return row.config_version;
+}
+
+/**
+ * Provisioning failed: the container stays as a `failed` record, but it holds
+ * nothing any more: ports back in the pool, sites and their domains (free to
+ * claim again) and its subscription removed.
+ */
+export async function failContainer(tx: Tx, containerId: string): Promise<void> {
+  await tx`update public.port_pool set container_id = null, allocated_at = null where container_id = ${containerId}`;
+  await tx`delete from public.sites where container_id = ${containerId}`;
+  await tx`delete from public.subscriptions where container_id = ${containerId}`;
+  await tx`update public.sgtm_containers set status = 'failed' where id = ${containerId}`;
+}

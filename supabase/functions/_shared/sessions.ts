@@ -1,0 +1,51 @@
+/**
+ * Adblock/ITP detections the edge forwards (POST session-detections), stored
+ * in loader_sessions once per session_id: a retried batch stores nothing twice.
+ * A detection whose loader token belongs to no live container is skipped and
+ * counted, never an error (the edge would only retry it forever).
+ */
+import { z } from "zod";
+import { urlSafeTokenSchema } from "../../../src/shared/edge-config.ts";
+import type { Sql } from "./db.ts";
+
+export const MAX_DETECTIONS = 500;
+
+export const detectionsBodySchema = z.strictObject({
+  detections: z.array(z.strictObject({
+    loader_token: urlSafeTokenSchema,
+    session_id: z.string().min(1).max(128),
+    adblock: z.boolean(),
+    itp: z.boolean(),
+    detected_at: z.iso.datetime({ offset: true }).optional(),
+  })).max(MAX_DETECTIONS),
+});
+
+export type Detection = z.output<typeof detectionsBodySchema>["detections"][number];
+
+export interface StoredDetections {
+  stored: number;
+  duplicates: number;
+  unknown_loader_token: number;
+}
+
+export async function storeDetections(sql: Sql, detections: Detection[], now = new Date()): Promise<StoredDetections> {
+  const tokens = [...new Set(detections.map((d) => d.loader_token))];
+  const owners = tokens.length === 0 ? [] : await sql<{ id: string; loader_token: string }[]>`
+    select id, loader_token from public.sgtm_containers
+    where loader_token = any(${tokens}::text[]) and status in ('active', 'paused')`;
+  const containerOf = new Map(owners.map((row) => [row.loader_token, row.id]));
+  const known = detections.filter((d) => containerOf.has(d.loader_token));
+  const unknown = detections.length - known.length;
+  if (known.length === 0) return { stored: 0, duplicates: 0, unknown_loader_token: unknown };
+  const inserted = await sql`
+    insert into public.loader_sessions (session_id, container_id, adblock, itp, detected_at)
+    select * from unnest(
+      ${known.map((d) => d.session_id)}::text[],
+      ${known.map((d) => containerOf.get(d.loader_token)!)}::uuid[],
+      ${known.map((d) => d.adblock)}::boolean[],
+      ${known.map((d) => d.itp)}::boolean[],
+      ${known.map((d) => d.detected_at ?? now.toISOString())}::timestamptz[])
+    on conflict (session_id) do nothing
+    returning session_id`;
+  return { stored: inserted.length, duplicates: known.length - inserted.length, unknown_loader_token: unknown };
+}

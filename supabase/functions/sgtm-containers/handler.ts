@@ -1,0 +1,60 @@
+/**
+ * sgtm-containers (Bearer user JWT):
+ *   POST /sgtm-containers               create, provision and publish a container
+ *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
+ */
+import { requireUser } from "../_shared/auth.ts";
+import { createContainer } from "../_shared/containers-create.ts";
+import { verifyContainer } from "../_shared/containers-verify.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { EdgeAdmin } from "../_shared/edge-admin.ts";
+import { syncContainer } from "../_shared/edge-sync.ts";
+import { HttpError, json, requireMethod } from "../_shared/http.ts";
+
+/** The path after the function name, wherever the gateway mounted it. */
+const ROUTE = /\/sgtm-containers(?:\/([^/]+)\/(verify))?\/?$/;
+
+export interface ContainersEnv {
+  provisionerUrl: string;
+  edgeZone: string;
+  planId: string;
+}
+
+export async function sgtmContainers(
+  request: Request,
+  sql: Sql,
+  edge: () => EdgeAdmin,
+  env: () => ContainersEnv,
+): Promise<Response> {
+  const route = ROUTE.exec(new URL(request.url).pathname);
+  if (!route) throw new HttpError(404, "not_found", { message: "unknown path" });
+  requireMethod(request, "POST");
+  const userId = await requireUser(request);
+  const sync = async (containerId: string) => {
+    const outcome = await syncContainer(sql, edge(), containerId);
+    if (outcome.kind !== "synced") console.error(`sgtm-containers: sync of ${containerId}: ${JSON.stringify(outcome)}`);
+    return outcome;
+  };
+  if (route[2] === "verify") {
+    return json(await verifyContainer({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!)));
+  }
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new HttpError(400, "invalid_body", { message: "body must be JSON" });
+  }
+  const created = await createContainer({ sql, sync, ...env() }, userId, body, request.headers.get("idempotency-key"));
+  return json(created.body, created.status);
+}
+
+/** INFRA_PROVISIONER_URL (required), EDGE_HOSTNAME_ZONE (default trqaxal.com), DEFAULT_PLAN_ID (default free). */
+export function containersEnvFromEnv(): ContainersEnv {
+  const provisionerUrl = Deno.env.get("INFRA_PROVISIONER_URL");
+  if (!provisionerUrl) throw new Error("INFRA_PROVISIONER_URL is not set");
+  return {
+    provisionerUrl,
+    edgeZone: Deno.env.get("EDGE_HOSTNAME_ZONE") ?? "trqaxal.com",
+    planId: Deno.env.get("DEFAULT_PLAN_ID") ?? "free",
+  };
+}
