@@ -1,6 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { consentFromHit, type Consent } from "../../src/modules/consent";
-import { keptSetCookies, parseCookieHeader, restoreCookies } from "../../src/modules/cookie-keeper";
+import {
+  cookieKind,
+  keptSetCookies,
+  parseCookieHeader,
+  restoreCookies,
+  type KeptSetCookiesInput,
+} from "../../src/modules/cookie-keeper";
 import { selectSite } from "../../src/modules/site-select";
 import type { CookieKeeperConfig } from "../../src/shared/edge-config";
 import { testConfig } from "./fixtures";
@@ -33,6 +40,17 @@ const ALL = [...ANALYTICS, LINES._gcl_au, LINES._fbp];
 const consentOf = (gcs: string | null): Consent =>
   consentFromHit(new URL(`https://data.example.com/g/collect?v=2${gcs ? `&gcs=${gcs}` : ""}`));
 
+/** A granted hit on site A with the test keeper config, unless told otherwise. */
+const keep = (input: Partial<KeptSetCookiesInput>) =>
+  keptSetCookies({
+    requestCookieHeader: null,
+    originSetCookies: [],
+    consent: consentOf("G111"),
+    site: siteA,
+    config: keeper(),
+    ...input,
+  });
+
 describe("consent matrix", () => {
   it.each([
     ["G100", true, []],
@@ -46,13 +64,7 @@ describe("consent matrix", () => {
     ["G111", false, ALL],
     [null, false, ALL],
   ] as Array<[string | null, boolean, string[]]>)("gcs=%s require_consent=%s", (gcs, requireConsent, expected) => {
-    const result = keptSetCookies({
-      requestCookieHeader: REQUEST_COOKIES,
-      originSetCookies: [],
-      consent: consentOf(gcs),
-      site: siteA,
-      config: keeper({ require_consent: requireConsent }),
-    });
+    const result = keep({ requestCookieHeader: REQUEST_COOKIES, consent: consentOf(gcs), config: keeper({ require_consent: requireConsent }) });
     expect(result.setCookies).toEqual(expected);
     expect(result.kept.map((c) => c.name)).toEqual(expected.map((line) => line.slice(0, line.indexOf("="))));
   });
@@ -67,13 +79,7 @@ describe("origin Set-Cookie headers", () => {
   ];
 
   it("pass through one per line, with kept cookies replaced in place and the origin's value winning", () => {
-    const result = keptSetCookies({
-      requestCookieHeader: "_ga=GA1.1.old.old; FPID=FPID2.2.old; _gcl_au=1.1.444",
-      originSetCookies,
-      consent: { analytics: true, ads: true },
-      site: siteA,
-      config: keeper(),
-    });
+    const result = keep({ requestCookieHeader: "_ga=GA1.1.old.old; FPID=FPID2.2.old; _gcl_au=1.1.444", originSetCookies, consent: { analytics: true, ads: true } });
     expect(result.setCookies).toEqual([
       "sid=s1; Path=/; HttpOnly",
       `_ga=GA1.1.999.888; ${TAIL}`,
@@ -92,89 +98,46 @@ describe("origin Set-Cookie headers", () => {
   });
 
   it("pass through unchanged on a denied hit, and nothing is extended", () => {
-    const result = keptSetCookies({
-      requestCookieHeader: REQUEST_COOKIES,
-      originSetCookies,
-      consent: consentOf("G100"),
-      site: siteA,
-      config: keeper({ require_consent: false }),
-    });
+    const result = keep({ requestCookieHeader: REQUEST_COOKIES, originSetCookies, consent: consentOf("G100"), config: keeper({ require_consent: false }) });
     expect(result.setCookies).toEqual(originSetCookies);
     expect(result.kept).toEqual([]);
   });
 
   it("are never re-issued when the origin deletes the cookie", () => {
     const deletions = ["_ga=; Max-Age=0; Path=/", "_gcl_au=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"];
-    const result = keptSetCookies({
-      requestCookieHeader: REQUEST_COOKIES,
-      originSetCookies: deletions,
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-      now: Date.UTC(2026, 0, 1),
-    });
+    const result = keep({ requestCookieHeader: REQUEST_COOKIES, originSetCookies: deletions, now: Date.UTC(2026, 0, 1) });
     expect(result.setCookies.slice(0, 2)).toEqual(deletions);
     expect(result.setCookies.some((line) => line.startsWith("_ga=GA1") || line.startsWith("_gcl_au=1"))).toBe(false);
     expect(result.kept.map((c) => c.name)).toEqual(["FPID", "_ga_ABC123", "_fbp"]);
   });
 
   it("drop a line that would split headers", () => {
-    const result = keptSetCookies({
-      requestCookieHeader: null,
-      originSetCookies: ["a=1\r\nX-Evil: 1", "b=2"],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const result = keep({ originSetCookies: ["a=1\r\nX-Evil: 1", "b=2"] });
     expect(result.setCookies).toEqual(["b=2"]);
   });
 });
 
 describe("re-issue rules", () => {
   it("keeps FPID HttpOnly and no other", () => {
-    const { setCookies } = keptSetCookies({
-      requestCookieHeader: REQUEST_COOKIES,
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const { setCookies } = keep({ requestCookieHeader: REQUEST_COOKIES });
     expect(setCookies.filter((line) => line.endsWith("; HttpOnly"))).toEqual([LINES.FPID]);
   });
 
   it("caps Max-Age at 400 days", () => {
     const run = (days: number) =>
-      keptSetCookies({
-        requestCookieHeader: "_ga=GA1.1.1.2",
-        originSetCookies: [],
-        consent: consentOf("G111"),
-        site: siteA,
-        config: keeper({ max_age_days: days }),
-      }).setCookies[0];
+      keep({ requestCookieHeader: "_ga=GA1.1.1.2", config: keeper({ max_age_days: days }) }).setCookies[0];
     expect(run(400)).toContain(`Max-Age=${400 * 86400};`);
     expect(run(1000)).toContain(`Max-Age=${400 * 86400};`);
     expect(run(1)).toContain("Max-Age=86400;");
   });
 
   it("extends only configured names, prefixes matching as prefixes", () => {
-    const { kept } = keptSetCookies({
-      requestCookieHeader: "_ga_X=1; _gax=2; _gcl_aw=3; _gcl=4; FPIDX=5; sid=6",
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const { kept } = keep({ requestCookieHeader: "_ga_X=1; _gax=2; _gcl_aw=3; _gcl=4; FPIDX=5; sid=6" });
     expect(kept.map((c) => c.name)).toEqual(["_ga_X", "_gcl_aw"]);
   });
 
   it("extends only cookies that exist", () => {
-    const result = keptSetCookies({
-      requestCookieHeader: null,
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const result = keep({});
     expect(result).toEqual({ setCookies: [], kept: [] });
   });
 
@@ -187,35 +150,17 @@ describe("re-issue rules", () => {
     ["empty", "_ga=; Path=/"],
     ["over 4000 chars", `_ga=${"a".repeat(4001)}`],
   ])("never re-issues an invalid origin value (%s); the origin's line passes as is", (_name, line) => {
-    const result = keptSetCookies({
-      requestCookieHeader: "_ga=GA1.1.old",
-      originSetCookies: [line],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const result = keep({ requestCookieHeader: "_ga=GA1.1.old", originSetCookies: [line] });
     expect(result).toEqual({ setCookies: [line], kept: [] });
   });
 
   it("never re-issues an invalid request value", () => {
-    const result = keptSetCookies({
-      requestCookieHeader: '_ga=a\u0001b; _gcl_au=a\\b; _ga_X="abc; _ga_Y=a,b; _ga_Z=',
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const result = keep({ requestCookieHeader: '_ga=a\u0001b; _gcl_au=a\\b; _ga_X="abc; _ga_Y=a,b; _ga_Z=' });
     expect(result).toEqual({ setCookies: [], kept: [] });
   });
 
   it("re-issues a quoted value as is", () => {
-    const { setCookies } = keptSetCookies({
-      requestCookieHeader: '_ga="GA1.1.1.2"',
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site: siteA,
-      config: keeper(),
-    });
+    const { setCookies } = keep({ requestCookieHeader: '_ga="GA1.1.1.2"' });
     expect(setCookies).toEqual([`_ga="GA1.1.1.2"; ${TAIL}`]);
   });
 });
@@ -223,13 +168,7 @@ describe("re-issue rules", () => {
 describe("multi-domain isolation", () => {
   const hitOn = (host: string, publicHost: string | null) => {
     const site = selectSite(config, host, publicHost);
-    const { setCookies } = keptSetCookies({
-      requestCookieHeader: "_ga=GA1.1.1.2",
-      originSetCookies: [],
-      consent: consentOf("G111"),
-      site,
-      config: config.cookie_keeper,
-    });
+    const { setCookies } = keep({ requestCookieHeader: "_ga=GA1.1.1.2", site, config: config.cookie_keeper });
     return { site, setCookies };
   };
 
@@ -295,5 +234,59 @@ describe("parseCookieHeader", () => {
     ["=nameless; c=", { c: "" }],
   ] as Array<[string | null, Record<string, string>]>)("%j", (header, expected) => {
     expect(Object.fromEntries(parseCookieHeader(header))).toEqual(expected);
+  });
+});
+
+describe("properties", () => {
+  const NAMES = ["FPID", "_ga", "_ga_ABC", "_gcl_au", "_gcl_aw", "_fbp", "sid", "_gax", "a b", "x;y"];
+  const stateArb = fc.constantFrom(true, false, null);
+  const valueArb = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9.%_-]{1,20}$/),
+    fc.string({ unit: "binary", maxLength: 20 }),
+    fc.constantFrom("a;b", "a\r\nSet-Cookie: x=1", "a,b", '"q"', "a\u0000b", ""),
+  );
+  const pairArb = fc.tuple(fc.constantFrom(...NAMES), valueArb);
+  const attrsArb = fc.constantFrom("", "; Path=/", "; Max-Age=0", "; Max-Age=600", "; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+  const REISSUED = /^([^=;]+)=([^;]*); Max-Age=(\d+); Domain=([a-z0-9.-]+); Path=\/; Secure; SameSite=Lax(; HttpOnly)?$/;
+
+  it("never injects: every line is the origin's own or a well-formed re-issue on the site's domain, consent respected", () => {
+    fc.assert(
+      fc.property(
+        fc.array(pairArb, { maxLength: 8 }),
+        fc.array(fc.tuple(pairArb, attrsArb), { maxLength: 5 }),
+        stateArb,
+        stateArb,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2000 }),
+        fc.constantFrom(siteA, siteB),
+        (requestPairs, originPairs, analytics, ads, requireConsent, days, site) => {
+          const originSetCookies = originPairs.map(([[name, value], attrs]) => `${name}=${value}${attrs}`);
+          const consent = { analytics, ads };
+          const { setCookies, kept } = keep({
+            requestCookieHeader: requestPairs.map(([n, v]) => `${n}=${v}`).join("; "),
+            originSetCookies,
+            consent,
+            site,
+            config: keeper({ require_consent: requireConsent, max_age_days: days }),
+          });
+          const reissued = setCookies.filter((line) => !originSetCookies.includes(line));
+          expect(setCookies.every((line) => !/[\r\n\0]/.test(line))).toBe(true);
+          expect(reissued.map((line) => line.slice(0, line.indexOf("=")))).toEqual(kept.map((c) => c.name));
+          for (const line of reissued) {
+            const match = REISSUED.exec(line);
+            expect(match, line).not.toBeNull();
+            const [, name = "", value = "", maxAge, domain, httpOnly] = match!;
+            expect(value).toMatch(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$|^"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+"$/);
+            expect(Number(maxAge)).toBe(Math.min(days, 400) * 86400);
+            expect(domain).toBe(site.cookie_domain);
+            expect(Boolean(httpOnly)).toBe(name === "FPID");
+            const kind = cookieKind(name);
+            if (kind !== "ads") expect(analytics === false || (requireConsent && analytics !== true)).toBe(false);
+            if (kind !== "analytics") expect(ads === false || (requireConsent && ads !== true)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { corsHeaders, preflightResponse } from "../../src/modules/cors";
 
@@ -45,6 +46,30 @@ describe("corsHeaders", () => {
     ["IPv6", "https://[::1]"],
   ])("refuses %s", (_name, origin) => {
     expect(corsHeaders(origin, HOSTS)).toBeNull();
+  });
+});
+
+describe("corsHeaders property", () => {
+  const PIECES = ["https://", "http://", "example.com", "evil.com", ".", "@", "#", "/", "?", ":443", ":8443", "\\", " ", "null", "*", "EXAMPLE"];
+  const candidateArb = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.array(fc.constantFrom(...PIECES), { maxLength: 6 }).map((parts) => parts.join("")),
+  );
+
+  it("only ever reflects a canonical http(s) origin of a container host", () => {
+    fc.assert(
+      fc.property(candidateArb, (candidate) => {
+        const headers = corsHeaders(candidate, HOSTS);
+        if (headers === null) return;
+        const reflected = headers["Access-Control-Allow-Origin"]!;
+        const url = new URL(reflected);
+        expect(reflected).toBe(url.origin);
+        expect(["https:", "http:"]).toContain(url.protocol);
+        expect(HOSTS.has(url.hostname)).toBe(true);
+        expect(reflected).toBe(candidate.toLowerCase());
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
