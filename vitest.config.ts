@@ -12,7 +12,6 @@ export default defineConfig({
           EDGE_AUTH_SECRET: "test-edge-auth-secret",
           CONTROL_PLANE_URL: "https://control.test/functions/v1",
           ORIGIN_TIMEOUT_MS: "300",
-          ORIGIN_CONNECT_TIMEOUT_MS: "200",
         },
       },
     }),

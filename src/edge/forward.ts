@@ -1,0 +1,64 @@
+/**
+ * Proxies an admitted request to the container's origin and applies the response
+ * modules (cookie keeper, CORS). Logging happens after the response, off its path.
+ */
+import { consentFromHit } from "../modules/consent";
+import { keptSetCookies, parseCookieHeader } from "../modules/cookie-keeper";
+import { corsHeaders } from "../modules/cors";
+import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/forwarded";
+import type { Site } from "../shared/edge-config";
+import type { Admission } from "./admission";
+import { noteAccess, type PreserveReport } from "./access";
+import { fetchOrigin, originTimeoutMs } from "./origin";
+
+export interface ForwardTarget {
+  admission: Admission;
+  site: Site;
+  upstreamUrl: string;
+  publicHost: string;
+  recovered: boolean;
+}
+
+export async function forwardToOrigin(request: Request, env: Env, target: ForwardTarget): Promise<Response> {
+  const { admission, site, upstreamUrl, publicHost } = target;
+  const { config } = admission.prepared;
+  const cf = request.cf as IncomingRequestCfProperties | undefined;
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const origin = await fetchOrigin(
+    upstreamUrl,
+    {
+      method: request.method,
+      headers: upstreamHeaders(request, publicHost, request.headers.get("CF-Connecting-IP"), {
+        country: cf?.country,
+        region: cf?.region,
+        city: cf?.city,
+      }),
+      body: hasBody ? request.body : null,
+    },
+    originTimeoutMs(env),
+  );
+
+  const headers = responseHeadersFromOrigin(origin.headers);
+  let preserve: PreserveReport | undefined;
+  if (config.modules.cookie_keeper) {
+    const consent = consentFromHit(new URL(upstreamUrl));
+    const requestCookieHeader = request.headers.get("Cookie");
+    const { setCookies, kept } = keptSetCookies({
+      requestCookieHeader,
+      originSetCookies: origin.headers.getSetCookie(),
+      consent,
+      site,
+      config: config.cookie_keeper,
+    });
+    headers.delete("Set-Cookie");
+    for (const line of setCookies) headers.append("Set-Cookie", line);
+    const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
+    if (fpid && kept.length > 0) preserve = { fpid, cookies: kept, consent };
+  }
+  for (const [name, value] of Object.entries(corsHeaders(request.headers.get("Origin"), admission.prepared.hosts) ?? {})) {
+    headers.set(name, value);
+  }
+
+  noteAccess(request, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
+  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
+}

@@ -1,0 +1,40 @@
+/**
+ * A config as the Worker uses it: parsed once per config_version and kept in isolate
+ * memory, so the warm path does no parsing and no storage reads.
+ */
+import type { EdgeConfig, Site } from "../shared/edge-config";
+import { routedHosts } from "../shared/routing-keys";
+
+export interface PreparedConfig {
+  readonly config: EdgeConfig;
+  /** Every host of the container: CORS and X-Public-Host accept only these. */
+  readonly hosts: ReadonlySet<string>;
+  readonly siteByToken: ReadonlyMap<string, Site>;
+  /** Rendered loader per site, filled on first use. */
+  readonly loaderBySite: Map<string, { body: string; etag: string }>;
+}
+
+const prepared = new Map<string, PreparedConfig>();
+const MAX_PREPARED = 5_000;
+
+export function preparedConfig(containerId: string): PreparedConfig | undefined {
+  return prepared.get(containerId);
+}
+
+export function prepareConfig(config: EdgeConfig): PreparedConfig {
+  const current = prepared.get(config.container_id);
+  if (current && current.config.config_version === config.config_version) return current;
+  const entry: PreparedConfig = {
+    config,
+    hosts: new Set(routedHosts(config).keys()),
+    siteByToken: new Map(config.sites.map((site) => [site.container_token, site])),
+    loaderBySite: new Map(),
+  };
+  if (prepared.size >= MAX_PREPARED) prepared.clear();
+  prepared.set(config.container_id, entry);
+  return entry;
+}
+
+export function forgetPreparedConfig(containerId: string): void {
+  prepared.delete(containerId);
+}

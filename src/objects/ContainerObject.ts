@@ -1,0 +1,337 @@
+/**
+ * One object per container (`idFromName(container_id)`): the authority for its
+ * runtime config and config_version, its routing keys, usage, pause state,
+ * preserved cookies and the outboxes of its logs and session detections.
+ * Hot state lives in memory; every change is written through to SQLite before
+ * the caller's response leaves the object (output gate).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { dropCachedConfig, dropCachedRoutes, readCachedConfig, writeAppliedConfig } from "../edge/kv-cache";
+import { deliverDetections, fetchFallbackConfig } from "../edge/control-plane";
+import { parseEdgeConfig, type EdgeConfig } from "../shared/edge-config";
+import { routeEntries, type RouteKey } from "../shared/routing-keys";
+import { CookieStore } from "./cookie-store";
+import { Outbox } from "./outbox";
+import type {
+  AdmitDecision,
+  AdmitKind,
+  AdmitRequest,
+  ApplyResult,
+  ContainerInspection,
+  DetectionReport,
+  PauseState,
+  PreservedCookies,
+} from "./protocol";
+import { ROUTES_INDEX_NAME } from "./RoutesIndex";
+import { sqlTag, type Sql } from "./sql";
+import { UsageCounter, type UsageSnapshot } from "./usage";
+
+const USAGE_LIMIT_REASON = "usage_limit";
+const FALLBACK_RETRY_MS = 5_000;
+const FLUSH_DELAY_MS = 5_000;
+const LOG_BATCH = 1_000;
+const DETECTION_BATCH = 200;
+const MAX_PENDING_LOG_LINES = 50_000;
+const MAX_PENDING_DETECTIONS = 10_000;
+const KEEP_DELIVERED_SESSIONS = 50_000;
+
+/** Requests of these kinds reach the origin: they need their module on and are counted. */
+const COUNTED_KINDS: Partial<Record<AdmitKind, keyof EdgeConfig["modules"]>> = {
+  proxy: "sgtm_proxy",
+  recovery: "gtm_recovery",
+};
+
+type MetaRow = { key: string; value: string };
+
+export class ContainerObject extends DurableObject<Env> {
+  private readonly sql: Sql;
+  private readonly usage: UsageCounter;
+  private readonly cookies: CookieStore;
+  private readonly logs: Outbox;
+  private readonly detections: Outbox;
+  private containerId: string | null = null;
+  private config: EdgeConfig | null = null;
+  private ownedKeys = new Set<string>();
+  private paused: PauseState = null;
+  private deleted = false;
+  private applying: Promise<unknown> = Promise.resolve();
+  private fallback: Promise<void> | null = null;
+  private fallbackFailedAt = 0;
+  private alarmPending = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = sqlTag(ctx.storage);
+    this.sql`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
+    this.usage = new UsageCounter(this.sql);
+    this.cookies = new CookieStore(this.sql);
+    this.logs = new Outbox(this.sql, ctx.storage, "logs", MAX_PENDING_LOG_LINES);
+    this.detections = new Outbox(this.sql, ctx.storage, "detections", MAX_PENDING_DETECTIONS);
+    this.loadState();
+  }
+
+  // --- hot path -------------------------------------------------------------
+
+  /** Decides one request: owned? paused? module on? within the plan? Counts it durably when admitted. */
+  admit(request: AdmitRequest): AdmitDecision | Promise<AdmitDecision> {
+    if (this.deleted) return { status: "not_found" };
+    if (!this.config) return this.admitCold(request);
+    return this.decide(this.config, request);
+  }
+
+  private decide(config: EdgeConfig, request: AdmitRequest): AdmitDecision {
+    if (!this.ownedKeys.has(request.key)) return { status: "not_found" };
+    const module = COUNTED_KINDS[request.kind];
+    if (module && !config.modules[module]) return { status: "module_off" };
+    const attach = request.knownVersion === config.config_version ? {} : { config };
+    const now = Date.now();
+    this.liftUsagePauseUnderLimit(config, now);
+    if (this.paused) return { status: "paused", reason: this.paused.reason, version: config.config_version, ...attach };
+    if (module) {
+      this.usage.increment(now);
+      if (this.overLimit(config, this.usage.monthTotal(now))) this.setPause(USAGE_LIMIT_REASON, now);
+    }
+    return { status: "ok", version: config.config_version, ...attach };
+  }
+
+  private async admitCold(request: AdmitRequest): Promise<AdmitDecision> {
+    this.containerId ??= request.containerId;
+    if (Date.now() - this.fallbackFailedAt > FALLBACK_RETRY_MS) {
+      this.fallback ??= this.loadFallbackConfig(request.containerId).finally(() => (this.fallback = null));
+    }
+    await this.fallback;
+    if (this.deleted) return { status: "not_found" };
+    return this.config ? this.decide(this.config, request) : { status: "config_unavailable" };
+  }
+
+  /** Cold object without config: KV copy, then the control plane; never a blind proxy. */
+  private async loadFallbackConfig(containerId: string): Promise<void> {
+    const cached = parseEdgeConfig(await readCachedConfig(this.env.EDGE_CACHE, containerId));
+    const config =
+      cached.ok && cached.config.container_id === containerId
+        ? cached.config
+        : await fetchFallbackConfig(this.env, containerId);
+    const result = config ? await this.applyConfig(config) : null;
+    if (!result || (result.status !== "applied" && result.status !== "unchanged")) {
+      this.fallbackFailedAt = Date.now();
+    }
+  }
+
+  /** Whatever happens after the response: the raw log line and the visitor's kept cookies. */
+  afterResponse(report: { logLine: string; preserve?: { fpid: string } & PreservedCookies }): void {
+    this.logs.append(report.logLine);
+    if (report.preserve && this.config?.cookie_keeper.restore) {
+      const { fpid, cookies, consent } = report.preserve;
+      this.cookies.preserve(fpid, cookies, consent, Date.now());
+    }
+    this.scheduleFlush(FLUSH_DELAY_MS);
+  }
+
+  preservedCookies(fpid: string): PreservedCookies | null {
+    return this.config?.cookie_keeper.restore ? this.cookies.read(fpid) : null;
+  }
+
+  /** Queues a session detection once per session; false when already known or dropped. */
+  recordDetection(report: DetectionReport): boolean {
+    const stored = this.detections.append(JSON.stringify({ ...report, detected_at: new Date().toISOString() }), report.session_id);
+    if (stored) this.scheduleFlush(FLUSH_DELAY_MS);
+    return stored;
+  }
+
+  // --- admin ------------------------------------------------------------------
+
+  /** Compare-and-set on config_version; serialised so concurrent pushes end at the highest version. */
+  applyConfig(config: EdgeConfig): Promise<ApplyResult> {
+    const result = this.applying.then(() => this.applyInOrder(config));
+    this.applying = result.catch(() => undefined);
+    return result;
+  }
+
+  private async applyInOrder(config: EdgeConfig): Promise<ApplyResult> {
+    const current = this.config?.config_version ?? 0;
+    if (config.config_version < current) return { status: "stale_version", current_version: current };
+    if (config.config_version === current) return { status: "unchanged", config_version: current };
+    const entries = routeEntries(config);
+    const claim = await this.routesIndex().claim(config.container_id, entries);
+    if (!claim.ok) return { status: "route_conflict", key: claim.key };
+    this.ctx.storage.transactionSync(() => {
+      this.writeMeta("container_id", config.container_id);
+      this.writeMeta("config", JSON.stringify(config));
+      this.sql`DELETE FROM meta WHERE key = 'deleted'`;
+    });
+    this.deleted = false;
+    this.useConfig(config);
+    this.liftUsagePauseUnderLimit(config, Date.now());
+    await Promise.all([
+      writeAppliedConfig(this.env.EDGE_CACHE, config, entries),
+      dropCachedRoutes(this.env.EDGE_CACHE, claim.released),
+    ]);
+    return { status: "applied", config_version: config.config_version };
+  }
+
+  inspect(): ContainerInspection | null {
+    if (!this.config || this.deleted) return null;
+    const logs = this.logs.stats();
+    return {
+      container_id: this.config.container_id,
+      config_version: this.config.config_version,
+      config: this.config,
+      paused: this.paused,
+      usage: this.usage.snapshot(Date.now()),
+      logs: { buffered: logs.pending, dropped: logs.dropped, flushed: logs.delivered, failed_flushes: logs.failed_deliveries },
+      detections: this.detections.stats(),
+    };
+  }
+
+  usageSnapshot(): UsageSnapshot | null {
+    return this.config && !this.deleted ? this.usage.snapshot(Date.now()) : null;
+  }
+
+  usageRange(from: string, to: string): Array<{ day: string; requests: number }> | null {
+    return this.config && !this.deleted ? this.usage.range(from, to) : null;
+  }
+
+  pause(reason: string): PauseState | undefined {
+    if (!this.config || this.deleted) return undefined;
+    this.setPause(reason, Date.now());
+    return this.paused;
+  }
+
+  resume(): { resumed: true } | undefined {
+    if (!this.config || this.deleted) return undefined;
+    this.setPause(null);
+    return { resumed: true };
+  }
+
+  /**
+   * Stops routing and forgets config, pause and preserved cookies. Usage rows (billing)
+   * and undelivered log lines stay; a tombstone keeps a stale cache from reviving the
+   * container through the fallback.
+   */
+  deleteContainer(): Promise<boolean> {
+    const result = this.applying.then(async () => {
+      if (!this.config || this.deleted) return false;
+      const containerId = this.config.container_id;
+      const released = await this.routesIndex().release(containerId);
+      this.ctx.storage.transactionSync(() => {
+        this.sql`DELETE FROM meta WHERE key IN ('config', 'paused')`;
+        this.writeMeta("deleted", new Date().toISOString());
+        this.cookies.clear();
+      });
+      this.config = null;
+      this.ownedKeys = new Set();
+      this.paused = null;
+      this.deleted = true;
+      await Promise.all([
+        dropCachedRoutes(this.env.EDGE_CACHE, released),
+        dropCachedConfig(this.env.EDGE_CACHE, containerId),
+      ]);
+      return true;
+    });
+    this.applying = result.catch(() => undefined);
+    return result;
+  }
+
+  // --- alarm: drain the outboxes, purge expired cookies -------------------------
+
+  override async alarm(): Promise<void> {
+    this.alarmPending = false;
+    const retryLogsIn = await this.flushLogs();
+    const retryDetectionsIn = await this.flushDetections();
+    if (this.config) {
+      this.cookies.purge(Date.now(), this.config.cookie_keeper.max_age_days * 86_400_000);
+    }
+    this.detections.purgeDelivered(KEEP_DELIVERED_SESSIONS);
+    const next = Math.min(retryLogsIn, retryDetectionsIn);
+    if (Number.isFinite(next)) this.scheduleFlush(next);
+  }
+
+  /** Returns the delay before the next try, or Infinity when nothing is left. */
+  private async flushLogs(): Promise<number> {
+    const batch = this.logs.takeBatch(LOG_BATCH);
+    if (!batch) return Infinity;
+    const day = new Date().toISOString().slice(0, 10);
+    const key = `logs/${this.containerId ?? "unknown"}/${day}/${batch.firstId}-${batch.lastId}.ndjson`;
+    try {
+      await this.env.LOGS.put(key, batch.lines.join("\n") + "\n", {
+        httpMetadata: { contentType: "application/x-ndjson" },
+      });
+      this.logs.confirm(batch);
+      return this.logs.hasPending() ? 0 : Infinity;
+    } catch (error) {
+      console.warn(`R2 log flush failed for ${this.containerId}: ${String(error)}`);
+      return this.logs.failed();
+    }
+  }
+
+  private async flushDetections(): Promise<number> {
+    const batch = this.detections.takeBatch(DETECTION_BATCH);
+    if (!batch) return Infinity;
+    if (await deliverDetections(this.env, batch.lines)) {
+      this.detections.confirm(batch);
+      return this.detections.hasPending() ? 0 : Infinity;
+    }
+    return this.detections.failed();
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.alarmPending) return;
+    this.alarmPending = true;
+    void this.ctx.storage.setAlarm(Date.now() + delayMs);
+  }
+
+  // --- state ------------------------------------------------------------------
+
+  private loadState(): void {
+    const meta = new Map(this.sql<MetaRow>`SELECT key, value FROM meta`.map((row) => [row.key, row.value]));
+    this.containerId = meta.get("container_id") ?? null;
+    this.deleted = meta.has("deleted");
+    this.paused = meta.has("paused") ? (JSON.parse(meta.get("paused")!) as PauseState) : null;
+    const stored = meta.get("config");
+    if (stored) this.useConfig(JSON.parse(stored) as EdgeConfig);
+    this.alarmPending = this.logs.hasPending() || this.detections.hasPending();
+    if (this.alarmPending) {
+      this.ctx.blockConcurrencyWhile(async () => {
+        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+      });
+    }
+  }
+
+  private useConfig(config: EdgeConfig): void {
+    this.config = config;
+    this.containerId = config.container_id;
+    this.ownedKeys = new Set<RouteKey>(routeEntries(config).map((entry) => entry.key));
+  }
+
+  private overLimit(config: EdgeConfig, monthRequests: number): boolean {
+    const limit = config.plan.monthly_request_limit;
+    return limit !== null && !config.plan.auto_upgrade && monthRequests >= limit;
+  }
+
+  /** A usage-limit pause ends once the limit is raised or lifted, or a new month starts. */
+  private liftUsagePauseUnderLimit(config: EdgeConfig, now: number): void {
+    if (this.paused?.reason === USAGE_LIMIT_REASON && !this.overLimit(config, this.usage.monthTotal(now))) {
+      this.setPause(null);
+    }
+  }
+
+  private setPause(reason: string | null, now = Date.now()): void {
+    if (reason === null) {
+      this.paused = null;
+      this.sql`DELETE FROM meta WHERE key = 'paused'`;
+      return;
+    }
+    if (this.paused?.reason === reason) return;
+    this.paused = { reason, since: new Date(now).toISOString() };
+    this.writeMeta("paused", JSON.stringify(this.paused));
+  }
+
+  private writeMeta(key: string, value: string): void {
+    this.sql`INSERT INTO meta (key, value) VALUES (${key}, ${value})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+  }
+
+  private routesIndex() {
+    return this.env.ROUTES.get(this.env.ROUTES.idFromName(ROUTES_INDEX_NAME));
+  }
+}

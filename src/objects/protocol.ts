@@ -1,0 +1,54 @@
+/** What the Worker and the container object say to each other over RPC. */
+import type { EdgeConfig } from "../shared/edge-config";
+import type { RouteKey } from "../shared/routing-keys";
+import type { UsageSnapshot } from "./usage";
+
+export type PauseState = { reason: string; since: string } | null;
+
+/** Which request the Worker asks about; `counted` kinds go to the origin and are billed. */
+export type AdmitKind = "proxy" | "recovery" | "loader" | "boot" | "detection" | "preflight";
+
+export interface AdmitRequest {
+  containerId: string;
+  /** The routing key the Worker resolved; the object re-checks that it still owns it. */
+  key: RouteKey;
+  kind: AdmitKind;
+  /** config_version the Worker holds in memory: the config is sent back only when it differs. */
+  knownVersion: number;
+}
+
+export type AdmitDecision =
+  | { status: "ok"; version: number; config?: EdgeConfig }
+  | { status: "paused"; reason: string; version: number; config?: EdgeConfig }
+  | { status: "not_found" }
+  | { status: "module_off" }
+  | { status: "config_unavailable" };
+
+export type ApplyResult =
+  | { status: "applied"; config_version: number }
+  | { status: "unchanged"; config_version: number }
+  | { status: "stale_version"; current_version: number }
+  | { status: "route_conflict"; key: string };
+
+export interface ContainerInspection {
+  container_id: string;
+  config_version: number;
+  config: EdgeConfig;
+  paused: PauseState;
+  usage: UsageSnapshot;
+  logs: { buffered: number; dropped: number; flushed: number; failed_flushes: number };
+  detections: { pending: number; delivered: number; dropped: number; failed_deliveries: number };
+}
+
+export interface PreservedCookies {
+  cookies: Array<{ name: string; value: string }>;
+  consent: { analytics: boolean | null; ads: boolean | null };
+}
+
+export interface DetectionReport {
+  loader_token: string;
+  session_id: string;
+  adblock: boolean;
+  itp: boolean;
+  site_id: string | null;
+}

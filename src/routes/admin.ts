@@ -1,0 +1,138 @@
+/** Admin API (contract section 2): control plane and operators. Bearer EDGE_ADMIN_TOKEN on every call. */
+import type { IRequest, RouterType } from "itty-router";
+import { containerStub } from "../edge/admission";
+import { forgetPreparedConfig } from "../edge/prepared-config";
+import { forgetRoutes } from "../edge/route-cache";
+import { bearerToken, secretsEqual } from "../edge/secrets";
+import { ROUTES_INDEX_NAME } from "../objects/RoutesIndex";
+import { parseEdgeConfig } from "../shared/edge-config";
+import { errorResponse, HttpError } from "../shared/errors";
+import { parseRouteKey, routeEntries } from "../shared/routing-keys";
+
+type Args = [Env, ExecutionContext];
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+const MAX_USAGE_DAYS = 400;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const CONTAINER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NOT_FOUND = () => errorResponse(404, "not_found");
+
+/** The container named in the URL; an id that cannot exist is a 404 without touching an object. */
+function container(request: IRequest, env: Env) {
+  const id = request.params.id ?? "";
+  if (!CONTAINER_ID_RE.test(id)) throw new HttpError(404, { error: "not_found" });
+  return containerStub(env, id);
+}
+
+async function requireAdmin(request: IRequest, env: Env) {
+  if (!(await secretsEqual(bearerToken(request), env.EDGE_ADMIN_TOKEN))) return errorResponse(401, "unauthorized");
+}
+
+async function readJson(request: Request, maxBytes: number, error: "invalid_config" | "invalid_body"): Promise<unknown> {
+  const text = await request.text();
+  if (text.length > maxBytes) throw new HttpError(413, { error: "payload_too_large", max_bytes: maxBytes });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { error, issues: [{ path: "(root)", message: "body is not valid JSON" }] });
+  }
+}
+
+async function putConfig(request: IRequest, env: Env) {
+  const parsed = parseEdgeConfig(await readJson(request, MAX_CONFIG_BYTES, "invalid_config"));
+  if (!parsed.ok) return errorResponse(400, "invalid_config", { issues: parsed.issues });
+  const config = parsed.config;
+  if (config.container_id !== request.params.id) {
+    return errorResponse(400, "invalid_config", {
+      issues: [{ path: "container_id", message: "does not match the container id in the URL" }],
+    });
+  }
+  const result = await container(request, env).applyConfig(config);
+  switch (result.status) {
+    case "applied":
+      forgetPreparedConfig(config.container_id);
+      forgetRoutes(routeEntries(config).map((entry) => entry.key));
+      return Response.json({ applied: true, config_version: result.config_version });
+    case "unchanged":
+      return Response.json({ applied: false, config_version: result.config_version });
+    case "stale_version":
+      return errorResponse(409, "stale_version", { current_version: result.current_version });
+    case "route_conflict":
+      return errorResponse(409, "route_conflict", { key: result.key });
+  }
+}
+
+async function getContainer(request: IRequest, env: Env) {
+  const inspection = await container(request, env).inspect();
+  return inspection ? Response.json(inspection) : NOT_FOUND();
+}
+
+async function getUsage(request: IRequest, env: Env) {
+  const today = new Date().toISOString().slice(0, 10);
+  const from = request.query.from ?? `${today.slice(0, 7)}-01`;
+  const to = request.query.to ?? today;
+  if (typeof from !== "string" || typeof to !== "string" || !isDay(from) || !isDay(to) || from > to) {
+    return errorResponse(400, "invalid_body", { message: "from and to must be YYYY-MM-DD days with from <= to" });
+  }
+  if (Date.parse(to) - Date.parse(from) > MAX_USAGE_DAYS * 86_400_000) {
+    return errorResponse(400, "invalid_body", { message: `at most ${MAX_USAGE_DAYS} days per call` });
+  }
+  const days = await container(request, env).usageRange(from, to);
+  return days ? Response.json({ days }) : NOT_FOUND();
+}
+
+async function pause(request: IRequest, env: Env) {
+  const body = await readJson(request, 4096, "invalid_body");
+  const reason = (body as { reason?: unknown } | null)?.reason;
+  if (typeof reason !== "string" || !/^[\x20-\x7e]{1,200}$/.test(reason)) {
+    return errorResponse(400, "invalid_body", {
+      issues: [{ path: "reason", message: "must be 1-200 printable ASCII characters" }],
+    });
+  }
+  const paused = await container(request, env).pause(reason);
+  return paused ? Response.json({ paused }) : NOT_FOUND();
+}
+
+async function resume(request: IRequest, env: Env) {
+  const resumed = await container(request, env).resume();
+  return resumed ? Response.json({ paused: null }) : NOT_FOUND();
+}
+
+async function remove(request: IRequest, env: Env) {
+  const deleted = await container(request, env).deleteContainer();
+  forgetPreparedConfig(request.params.id ?? "");
+  return deleted ? Response.json({ deleted: true }) : NOT_FOUND();
+}
+
+function routesIndex(env: Env) {
+  return env.ROUTES.get(env.ROUTES.idFromName(ROUTES_INDEX_NAME));
+}
+
+async function getRoute(request: IRequest, env: Env) {
+  const key = parseRouteKey(decodeURIComponent(request.params.key ?? ""));
+  const entry = key ? await routesIndex(env).lookup(key) : null;
+  return entry ? Response.json(entry) : NOT_FOUND();
+}
+
+async function listContainers(_request: IRequest, env: Env) {
+  return Response.json({ containers: await routesIndex(env).containers() });
+}
+
+function isDay(value: string): boolean {
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return DAY_RE.test(value) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
+}
+
+export function adminRoutes(router: RouterType<IRequest, Args>) {
+  router
+    .all("/_edge/admin/*", requireAdmin)
+    .get("/_edge/admin/containers", listContainers)
+    .put("/_edge/admin/containers/:id/config", putConfig)
+    .get("/_edge/admin/containers/:id", getContainer)
+    .get("/_edge/admin/containers/:id/usage", getUsage)
+    .post("/_edge/admin/containers/:id/pause", pause)
+    .post("/_edge/admin/containers/:id/resume", resume)
+    .delete("/_edge/admin/containers/:id", remove)
+    .get("/_edge/admin/routes/:key", getRoute)
+    .all("/_edge/admin/*", NOT_FOUND);
+}

@@ -1,0 +1,47 @@
+/**
+ * Any other path on a routed host (contract row 6): proxied to the container's origin
+ * when sgtm_proxy is on; CORS preflight answered here, never by the origin.
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { admit } from "../edge/admission";
+import { forwardToOrigin } from "../edge/forward";
+import { preflightResponse } from "../modules/cors";
+import { normalizeHost, selectSite } from "../modules/site-select";
+import { errorResponse } from "../shared/errors";
+
+type Args = [Env, ExecutionContext];
+
+/** Host header, falling back to X-Forwarded-Host only when Host is absent. */
+function requestHost(request: Request): string | null {
+  return normalizeHost(request.headers.get("Host") ?? request.headers.get("X-Forwarded-Host") ?? new URL(request.url).host);
+}
+
+async function preflight(request: IRequest, env: Env, ctx: ExecutionContext) {
+  const host = requestHost(request);
+  if (!host) return errorResponse(404, "not_found");
+  const admission = await admit(env, ctx, request, `host:${host}`, "preflight", true);
+  return preflightResponse(request, admission.prepared.hosts);
+}
+
+async function proxy(request: IRequest, env: Env, ctx: ExecutionContext) {
+  const host = requestHost(request);
+  if (!host) return errorResponse(404, "not_found");
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/_edge/")) return errorResponse(404, "not_found");
+  const admission = await admit(env, ctx, request, `host:${host}`, "proxy");
+  const { config, hosts } = admission.prepared;
+  const site = selectSite(config, host, request.headers.get("X-Public-Host"));
+  const publicHost = normalizeHost(request.headers.get("X-Public-Host"));
+  const upstreamUrl = config.origin + url.pathname + url.search;
+  return forwardToOrigin(request, env, {
+    admission,
+    site,
+    upstreamUrl,
+    publicHost: publicHost && hosts.has(publicHost) ? publicHost : host,
+    recovered: false,
+  });
+}
+
+export function proxyRoutes(router: RouterType<IRequest, Args>) {
+  router.options("*", preflight).all("*", proxy);
+}

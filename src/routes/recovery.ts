@@ -1,0 +1,37 @@
+/**
+ * GET|POST /k/{container_token}?p=base64url(path+query) (contract row 5, section 5):
+ * tracking-prevention recovery. The decoded path must be on the allowlist and the
+ * upstream URL on the container's origin; otherwise 400 and nothing is fetched.
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { admit } from "../edge/admission";
+import { forwardToOrigin } from "../edge/forward";
+import { decodeRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
+import { normalizeHost } from "../modules/site-select";
+import { errorResponse } from "../shared/errors";
+
+type Args = [Env, ExecutionContext];
+
+const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
+
+async function recover(request: IRequest, env: Env, ctx: ExecutionContext) {
+  const token = request.params.token ?? "";
+  if (!TOKEN_RE.test(token)) return errorResponse(404, "not_found");
+  const decoded = decodeRecoveryParam(new URL(request.url).searchParams.get("p"));
+  if (!decoded.ok) {
+    console.warn(`recovery refused for ${token.slice(0, 6)}…: ${decoded.reason}`);
+    return errorResponse(400, "invalid_path");
+  }
+  const admission = await admit(env, ctx, request, `site:${token}`, "recovery");
+  const { config, siteByToken } = admission.prepared;
+  const site = siteByToken.get(token);
+  const upstreamUrl = recoveryUpstreamUrl(config.origin, decoded.path, decoded.query);
+  if (!site) return errorResponse(404, "not_found");
+  if (!upstreamUrl) return errorResponse(400, "invalid_path");
+  const publicHost = normalizeHost(new URL(request.url).host) ?? config.edge_hostname;
+  return forwardToOrigin(request, env, { admission, site, upstreamUrl, publicHost, recovered: true });
+}
+
+export function recoveryRoutes(router: RouterType<IRequest, Args>) {
+  router.get("/k/:token", recover).post("/k/:token", recover).head("/k/:token", recover);
+}

@@ -1,0 +1,99 @@
+/**
+ * The loader's calls back to the edge (contract rows 3-4): POST /boot (cookie
+ * restoration) and POST /mark-session-detection (adblock/ITP reports).
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { z } from "zod";
+import { admit } from "../edge/admission";
+import { parseGcs } from "../modules/consent";
+import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
+import { corsHeaders } from "../modules/cors";
+import { selectSite } from "../modules/site-select";
+import { urlSafeTokenSchema } from "../shared/edge-config";
+import { HttpError } from "../shared/errors";
+
+type Args = [Env, ExecutionContext];
+
+const MAX_BODY_BYTES = 4096;
+
+const bootSchema = z.object({
+  loader_token: urlSafeTokenSchema,
+  host: z.string().max(253).optional(),
+  gcs: z.string().max(8).optional(),
+});
+
+const detectionSchema = z.object({
+  loader_token: urlSafeTokenSchema,
+  session_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 url-safe characters"),
+  adblock: z.boolean(),
+  itp: z.boolean(),
+});
+
+/** Sessions already reported through this isolate: a flood costs no object call. */
+const seenSessions = new Set<string>();
+const MAX_SEEN_SESSIONS = 100_000;
+
+async function parseBody<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new HttpError(413, { error: "payload_too_large", max_bytes: MAX_BODY_BYTES });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { error: "invalid_body", issues: [{ path: "(root)", message: "body is not valid JSON" }] });
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+    throw new HttpError(400, { error: "invalid_body", issues });
+  }
+  return result.data;
+}
+
+function withCors(response: Response, request: Request, hosts: ReadonlySet<string>): Response {
+  for (const [name, value] of Object.entries(corsHeaders(request.headers.get("Origin"), hosts) ?? {})) {
+    response.headers.set(name, value);
+  }
+  return response;
+}
+
+async function boot(request: IRequest, env: Env, ctx: ExecutionContext) {
+  const body = await parseBody(request, bootSchema);
+  const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "boot");
+  const { config, hosts } = admission.prepared;
+  const site = selectSite(config, new URL(request.url).hostname, body.host ?? null);
+  const requestCookieHeader = request.headers.get("Cookie");
+  const fpid = parseCookieHeader(requestCookieHeader).get("FPID");
+  const preserved = config.modules.cookie_keeper && fpid ? await admission.stub.preservedCookies(fpid) : null;
+  const restore = preserved
+    ? restoreCookies({
+        preserved: preserved.cookies,
+        requestCookieHeader,
+        consent: body.gcs ? parseGcs(body.gcs) : preserved.consent,
+        site,
+        config: config.cookie_keeper,
+      })
+    : [];
+  const response = Response.json(
+    { restoreCookies: restore, config_version: config.config_version, site_id: site.site_id },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+  return withCors(response, request, hosts);
+}
+
+async function markSessionDetection(request: IRequest, env: Env, ctx: ExecutionContext) {
+  const body = await parseBody(request, detectionSchema);
+  const seenKey = `${body.loader_token}:${body.session_id}`;
+  // A repeat of a session this isolate already stored: idempotent, and no object call.
+  if (seenSessions.has(seenKey)) return Response.json({ accepted: true }, { status: 202 });
+  const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "detection");
+  const site = selectSite(admission.prepared.config, new URL(request.url).hostname, request.headers.get("X-Public-Host"));
+  await admission.stub.recordDetection({ ...body, site_id: site.site_id });
+  if (seenSessions.size >= MAX_SEEN_SESSIONS) seenSessions.clear();
+  seenSessions.add(seenKey);
+  return withCors(Response.json({ accepted: true }, { status: 202 }), request, admission.prepared.hosts);
+}
+
+export function sessionRoutes(router: RouterType<IRequest, Args>) {
+  router.post("/boot", boot).post("/mark-session-detection", markSessionDetection);
+}

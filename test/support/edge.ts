@@ -1,0 +1,23 @@
+/** Calls into the Worker under test, the way the control plane and browsers do. */
+import { exports } from "cloudflare:workers";
+import { ADMIN_TOKEN } from "./config";
+
+export function edgeFetch(url: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(url, init));
+}
+
+export function admin(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  headers.set("Authorization", `Bearer ${ADMIN_TOKEN}`);
+  if (json !== undefined) headers.set("Content-Type", "application/json");
+  return edgeFetch(`https://admin.edge.test/_edge/admin/${path}`, {
+    ...rest,
+    headers,
+    body: json === undefined ? rest.body : JSON.stringify(json),
+  });
+}
+
+export async function pushConfig(config: { container_id: string }): Promise<Response> {
+  return admin(`containers/${config.container_id}/config`, { method: "PUT", json: config });
+}
