@@ -9,10 +9,11 @@ import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
+import { ProtocolUnitQueue } from "./pglite-protocol-queue.mjs";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../supabase/migrations");
 const MIGRATION_FILE_RE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
-/** The PGlite socket server multiplexes clients onto its one backend, query by query. */
+/** Clients the PGlite socket server multiplexes onto its one backend. */
 export const PGLITE_MAX_CONNECTIONS = 32;
 
 /** @returns {Promise<{ url: string, embedded: boolean, close: () => Promise<void> }>} */
@@ -24,6 +25,8 @@ export async function startDatabase({ dataDir, port = 0 } = {}) {
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: PGLITE_MAX_CONNECTIONS });
+  // pinned pglite-socket 0.2.17 takes its queue from this field for each new connection
+  server.queryQueue = new ProtocolUnitQueue(db);
   await server.start();
   const url = `postgres://postgres:postgres@${server.getServerConn()}/postgres`;
   return {

@@ -1,0 +1,132 @@
+/**
+ * container-config: X-Edge-Auth only, exact EdgeConfig body (what the sync
+ * pushes), modules = container switches AND plan entitlements, domains split
+ * into tracked (verified) and custom (all, with their flag).
+ */
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import containerConfig from "../../supabase/functions/container-config/index.ts";
+import { buildEdgeConfig, type ContainerRows } from "../../supabase/functions/_shared/edge-config-builder.ts";
+import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
+
+function get(containerId: string, edgeAuth: string | null = Deno.env.get("EDGE_AUTH_SECRET")!, method = "GET") {
+  return containerConfig.fetch(
+    new Request(`http://functions.test/container-config?container_id=${containerId}`, {
+      method,
+      headers: edgeAuth === null ? {} : { "x-edge-auth": edgeAuth },
+    }),
+  );
+}
+
+dbTest("container-config refuses callers without the edge secret", async (sql) => {
+  const c = await seedContainer(sql, { status: "active" });
+  for (const secret of [null, "", "wrong", `${Deno.env.get("EDGE_AUTH_SECRET")}x`]) {
+    const response = await get(c.containerId, secret);
+    assertEquals([response.status, await response.json()], [401, { error: "unauthorized", message: "missing or wrong credentials" }]);
+  }
+});
+
+dbTest("container-config answers 404, 400 and 405 for what it cannot serve", async (sql) => {
+  const unknown = await get(crypto.randomUUID());
+  assertEquals([unknown.status, (await unknown.json()).error], [404, "not_found"]);
+  const deleted = await seedContainer(sql, { status: "deleted" });
+  const gone = await get(deleted.containerId);
+  assertEquals([gone.status, (await gone.json()).error], [404, "not_found"]);
+  const bad = await get("not-a-uuid");
+  assertEquals([bad.status, (await bad.json()).error], [400, "invalid_query"]);
+  const post = await get(deleted.containerId, Deno.env.get("EDGE_AUTH_SECRET")!, "POST");
+  assertEquals([post.status, (await post.json()).error], [405, "method_not_allowed"]);
+});
+
+dbTest("container-config reports a container that cannot be configured yet", async (sql) => {
+  const c = await seedContainer(sql, { origin: null });
+  const response = await get(c.containerId);
+  assertEquals(response.status, 409);
+  assertEquals(await response.json(), {
+    error: "config_incomplete",
+    message: "the container cannot be configured yet",
+    issues: [{ path: "origin", message: "container has no origin yet" }],
+  });
+});
+
+dbTest("container-config returns the exact EdgeConfig", async (sql) => {
+  const verified = `data.${crypto.randomUUID().slice(0, 8)}.example.com`;
+  const pending = `shop.${crypto.randomUUID().slice(0, 8)}.example.com`;
+  const c = await seedContainer(sql, {
+    status: "active",
+    planId: "starter",
+    domains: [{ hostname: verified, verified: true }, { hostname: pending, verified: false }],
+  });
+  await sql`update public.subscriptions set auto_upgrade = true where container_id = ${c.containerId}`;
+  await sql`update public.sgtm_containers set modules = modules || '{"cookie_keeper":false}' where id = ${c.containerId}`;
+  const [row] = await sql<{ origin: string }[]>`select origin from public.sgtm_containers where id = ${c.containerId}`;
+  const response = await get(c.containerId);
+  assertEquals(response.status, 200);
+  assertEquals(response.headers.get("content-type"), "application/json");
+  assertEquals(await response.json(), {
+    container_id: c.containerId,
+    client_id: c.clientId,
+    config_version: await configVersion(sql, c.containerId),
+    origin: row!.origin,
+    edge_hostname: c.edgeHostname,
+    loader_token: c.loaderToken,
+    // starter entitles sgtm_proxy, gtm_recovery, cookie_keeper; the container switched cookie_keeper off
+    modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: false, adblock_itp_detection: false, custom_domain: false },
+    plan: { monthly_request_limit: 1000000, auto_upgrade: true },
+    cookie_keeper: { cookies: ["FPID", "_ga", "_ga_*", "_gcl_*"], max_age_days: 395, require_consent: true, restore: true },
+    sites: [{
+      site_id: c.siteId,
+      primary_host: c.primaryHost,
+      tracked_domains: [verified],
+      cookie_domain: c.primaryHost,
+      container_token: c.containerToken,
+      web_gtm_id: "GTM-ABC123",
+    }],
+    custom_domains: [{ hostname: verified, verified: true }, { hostname: pending, verified: false }].sort((a, b) =>
+      a.hostname.localeCompare(b.hostname)
+    ),
+  });
+});
+
+const ROWS: ContainerRows = {
+  container: {
+    id: "6f1c0000-0000-4000-8000-000000000001",
+    client_id: "6f1c0000-0000-4000-8000-000000000002",
+    status: "active",
+    config_version: 3,
+    origin: "https://sgtm.example.net:8443",
+    edge_hostname: "abc.trqaxal.com",
+    loader_token: "lt_0123456789abcdef",
+    modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: true, adblock_itp_detection: true, custom_domain: true },
+    cookie_keeper: { max_age_days: 30 },
+  },
+  subscription: { plan_id: "x", status: "active", auto_upgrade: false, monthly_request_limit: null, entitlements: { sgtm_proxy: true, custom_domain: "yes" } },
+  sites: [{
+    id: "6f1c0000-0000-4000-8000-000000000003",
+    primary_host: "example.com",
+    cookie_domain: "example.com",
+    container_token: "ct_0123456789abcdef",
+    web_gtm_id: "GTM-ABC123",
+    domains: [{ hostname: "example.com", is_primary: true, verified: true }],
+  }],
+};
+
+Deno.test("the builder enables a module only when container and plan both say true", () => {
+  const built = buildEdgeConfig(ROWS);
+  assertEquals(built.ok && built.config.modules, {
+    sgtm_proxy: true, gtm_recovery: false, cookie_keeper: false, adblock_itp_detection: false, custom_domain: false,
+  });
+  assertEquals(built.ok && built.config.plan, { monthly_request_limit: null, auto_upgrade: false });
+  assertEquals(built.ok && built.config.cookie_keeper.max_age_days, 30);
+});
+
+Deno.test("the builder refuses rows that make no valid EdgeConfig, naming the path", () => {
+  assertEquals(buildEdgeConfig({ ...ROWS, sites: [] }), {
+    ok: false, error: "config_incomplete", issues: [{ path: "sites", message: "Too small: expected array to have >=1 items" }],
+  });
+  assertEquals(buildEdgeConfig({ ...ROWS, subscription: null }), {
+    ok: false, error: "config_incomplete", issues: [{ path: "plan", message: "container has no live subscription" }],
+  });
+  const badCookie = buildEdgeConfig({ ...ROWS, container: { ...ROWS.container!, cookie_keeper: { max_age_days: 999 } } });
+  assertEquals(!badCookie.ok && badCookie.error === "config_incomplete" && badCookie.issues[0]!.path, "cookie_keeper.max_age_days");
+  assertEquals(buildEdgeConfig({ ...ROWS, container: null }), { ok: false, error: "not_found" });
+});
