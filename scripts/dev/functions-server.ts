@@ -71,7 +71,10 @@ async function route(
   if (!match || !handler) return Response.json({ error: "not_found" }, { status: 404 });
   url.pathname = `/${match[1]}${match[2] ?? ""}`;
   try {
-    return await handler.fetch(new Request(url, request));
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    return await handler.fetch(
+      new Request(url, { method: request.method, headers: request.headers, body: hasBody ? request.body : null }),
+    );
   } catch (error) {
     console.error(`function ${match[1]} threw`, error);
     return Response.json({ error: "internal_error" }, { status: 500 });

@@ -90,11 +90,13 @@ export async function reserveContainer(
     where port = any(${ports}::int[])`;
   await tx`
     insert into public.subscriptions (container_id, plan_id) values (${container.id}, ${input.planId})`;
-  for (const site of container.sites) {
+  for (const [index, site] of container.sites.entries()) {
+    // The EdgeConfig lists sites by created_at and the first is the default
+    // site: keep request order although now() is the same for the whole transaction.
     await tx`
-      insert into public.sites (id, container_id, primary_host, cookie_domain, container_token, web_gtm_id)
+      insert into public.sites (id, container_id, primary_host, cookie_domain, container_token, web_gtm_id, created_at)
       values (${site.site_id}, ${container.id}, ${site.primary_host}, ${site.cookie_domain},
-              ${site.container_token}, ${site.web_gtm_id})`;
+              ${site.container_token}, ${site.web_gtm_id}, now() + ${index} * interval '1 microsecond')`;
     // Pending like every domain: the primary host routes at the edge as the
     // site's primary_host (contract section 1); verification governs custom domains.
     await tx`

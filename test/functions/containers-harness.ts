@@ -1,0 +1,84 @@
+/**
+ * The processes the user-facing functions talk to, started for one test: the
+ * local functions server (functions + JWKS, with a signing key made for the
+ * run), the fake edge and the provisioner stand-in. Env is pointed at them.
+ */
+import { startFunctionsServer } from "../../scripts/dev/functions-server.ts";
+import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scripts/dev/local-auth.ts";
+import { startProvisionerStandin } from "../../scripts/dev/provisioner-standin.mjs";
+import type { Sql } from "../../supabase/functions/_shared/db.ts";
+import { type FakeEdge, startFakeEdge } from "../fixtures/fake-edge.ts";
+
+export const EDGE_ZONE = "trqaxal.test";
+export const SGTM_ORIGIN = "http://127.0.0.1:9100";
+
+export interface Platform {
+  key: LocalSigningKey;
+  edge: FakeEdge;
+  provisioner: Awaited<ReturnType<typeof startProvisionerStandin>>;
+  /** Calls a function through the local gateway, as a browser or cron would. */
+  call(name: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  tokenFor(userId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<Platform> {
+  const key = await generateSigningKey();
+  const edge = startFakeEdge();
+  const provisioner = await startProvisionerStandin({ origin: SGTM_ORIGIN });
+  const server = await startFunctionsServer({ signingKey: key });
+  const env: Record<string, string> = {
+    SUPABASE_URL: server.url,
+    SUPABASE_ANON_KEY: "local-anon-key",
+    EDGE_ADMIN_URL: edge.url,
+    EDGE_ADMIN_TOKEN: edge.token,
+    EDGE_ADMIN_ATTEMPTS: "2",
+    INFRA_PROVISIONER_URL: provisioner.url,
+    EDGE_HOSTNAME_ZONE: EDGE_ZONE,
+  };
+  for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
+  return {
+    key,
+    edge,
+    provisioner,
+    call(name, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+      return fetch(`${server.url}/functions/v1/${name}`, { ...init, headers });
+    },
+    tokenFor: (userId) => mintUserJwt(userId, `${userId.slice(0, 8)}@users.test`, { key }),
+    async close() {
+      await server.close();
+      await edge.close();
+      await provisioner.close();
+    },
+  };
+}
+
+/** Adds `count` free ports to the pool (ports no other row uses) and returns them. */
+export async function addFreePorts(sql: Sql, count: number): Promise<number[]> {
+  const rows = await sql<{ port: number }[]>`
+    insert into public.port_pool (port)
+    select p from generate_series(20000, 65000) p
+    where not exists (select 1 from public.port_pool pp where pp.port = p)
+    order by p limit ${count}
+    returning port`;
+  return rows.map((row) => row.port);
+}
+
+/** Takes every free port out of the pool (the pool is shared by the test files). */
+export async function drainFreePorts(sql: Sql): Promise<void> {
+  await sql`delete from public.port_pool where container_id is null`;
+}
+
+export async function addMember(sql: Sql, clientId: string, role: "owner" | "admin" | "member"): Promise<string> {
+  const userId = crypto.randomUUID();
+  await sql`insert into public.client_memberships (client_id, user_id, role) values (${clientId}, ${userId}, ${role})`;
+  return userId;
+}
+
+export async function newClient(sql: Sql): Promise<{ clientId: string; ownerId: string }> {
+  const [client] = await sql<{ id: string }[]>`
+    insert into public.clients (name) values (${`client ${crypto.randomUUID().slice(0, 8)}`}) returning id`;
+  return { clientId: client!.id, ownerId: await addMember(sql, client!.id, "owner") };
+}
