@@ -4,7 +4,7 @@
  */
 import { consentFromHit } from "../modules/consent";
 import { keptSetCookies, parseCookieHeader } from "../modules/cookie-keeper";
-import { corsHeaders } from "../modules/cors";
+import { applyCors } from "./cors-headers";
 import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/forwarded";
 import type { Site } from "../shared/edge-config";
 import type { Admission } from "./admission";
@@ -55,9 +55,7 @@ export async function forwardToOrigin(request: Request, env: Env, target: Forwar
     const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
     if (fpid && kept.length > 0) preserve = { fpid, cookies: kept, consent };
   }
-  for (const [name, value] of Object.entries(corsHeaders(request.headers.get("Origin"), admission.prepared.hosts) ?? {})) {
-    headers.set(name, value);
-  }
+  applyCors(headers, request, admission.prepared.hosts);
 
   noteAccess(request, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
   return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });

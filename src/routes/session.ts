@@ -7,7 +7,7 @@ import { z } from "zod";
 import { admit } from "../edge/admission";
 import { parseGcs } from "../modules/consent";
 import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
-import { corsHeaders } from "../modules/cors";
+import { applyCors } from "../edge/cors-headers";
 import { selectSite } from "../modules/site-select";
 import { urlSafeTokenSchema } from "../shared/edge-config";
 import { HttpError } from "../shared/errors";
@@ -51,9 +51,7 @@ async function parseBody<T>(request: Request, schema: z.ZodType<T>): Promise<T> 
 }
 
 function withCors(response: Response, request: Request, hosts: ReadonlySet<string>): Response {
-  for (const [name, value] of Object.entries(corsHeaders(request.headers.get("Origin"), hosts) ?? {})) {
-    response.headers.set(name, value);
-  }
+  applyCors(response.headers, request, hosts);
   return response;
 }
 
