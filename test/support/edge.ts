@@ -18,6 +18,6 @@ export function admin(path: string, init: RequestInit & { json?: unknown } = {})
   });
 }
 
-export async function pushConfig(config: { container_id: string }): Promise<Response> {
+export async function pushConfig(config: { container_id: string; [field: string]: unknown }): Promise<Response> {
   return admin(`containers/${config.container_id}/config`, { method: "PUT", json: config });
 }
