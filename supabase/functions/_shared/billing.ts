@@ -30,8 +30,8 @@ export interface BillingRun {
 export interface BillingDeps {
   sql: Sql;
   edge: EdgeAdmin;
-  /** Pushes a container's new config to the edge (edge-sync's syncContainer). */
-  sync(containerId: string): Promise<unknown>;
+  /** Pushes a container's current config to the edge (edge-sync's syncContainer). */
+  sync(containerId: string): Promise<{ kind: string }>;
   now?: Date;
 }
 
@@ -82,11 +82,13 @@ async function billContainer(
       await deps.sql`
         update public.subscriptions set plan_id = ${decision.planId}
         where id = ${container.subscription!.id}`;
-      await deps.sync(container.id);
       run.upgraded.push(container.id);
       if (container.status === "paused" && container.paused_reason === USAGE_LIMIT_REASON) {
         if (await resume(deps, container.id)) run.resumed.push(container.id);
         else run.failed.push(container.id);
+      } else {
+        // a failed push stays in the outbox; the edge gets the new limit on its retry
+        await deps.sync(container.id);
       }
       return;
     }
@@ -100,8 +102,13 @@ async function billContainer(
   }
 }
 
-/** Resumes at the edge (idempotent there), then in the database. */
+/**
+ * Pushes the config first (the edge must hold the limit that now covers the
+ * usage, or it pauses again on the next request), then resumes at the edge
+ * (idempotent there) and in the database.
+ */
 async function resume(deps: BillingDeps, containerId: string): Promise<boolean> {
+  if ((await deps.sync(containerId)).kind !== "synced") return false;
   const reply = await deps.edge.resume(containerId);
   if (reply.kind !== "answered" || reply.status !== 200) return false;
   await deps.sql`
