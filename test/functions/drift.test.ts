@@ -6,7 +6,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import nightlyDriftCheck from "../../supabase/functions/nightly-drift-check/index.ts";
 import syncEdgeConfig from "../../supabase/functions/sync-edge-config/index.ts";
 import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
-import { startFakeEdge } from "../fixtures/fake-edge.ts";
+import { startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";
 
 const serviceRole = () => ({ authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}` });
 
@@ -26,8 +26,7 @@ async function push(containerId: string) {
 
 dbTest("drift check repairs missing and outdated containers and leaves synced ones alone", async (sql) => {
   const edge = startFakeEdge();
-  Deno.env.set("EDGE_ADMIN_URL", edge.url);
-  Deno.env.set("EDGE_ADMIN_TOKEN", edge.token);
+  useFakeEdgeEnv(edge);
   try {
     // other test files' live containers share the database: bring them in line first
     await driftCheck();
@@ -59,8 +58,7 @@ dbTest("drift check repairs missing and outdated containers and leaves synced on
 
 dbTest("drift check reports containers it cannot reach as failed", async (sql) => {
   const edge = startFakeEdge();
-  Deno.env.set("EDGE_ADMIN_URL", edge.url);
-  Deno.env.set("EDGE_ADMIN_TOKEN", edge.token);
+  useFakeEdgeEnv(edge);
   try {
     const c = await seedContainer(sql, { status: "active" });
     edge.down = true;

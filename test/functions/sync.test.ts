@@ -11,7 +11,7 @@ import { edgeAdminFromEnv } from "../../supabase/functions/_shared/edge-admin.ts
 import { processOutbox } from "../../supabase/functions/_shared/edge-sync.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
-import { type FakeEdge, startFakeEdge } from "../fixtures/fake-edge.ts";
+import { type FakeEdge, startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";
 
 const serviceRole = () => ({ authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}` });
 const edgeAuth = () => ({ "x-edge-auth": Deno.env.get("EDGE_AUTH_SECRET")! });
@@ -29,8 +29,7 @@ async function sync(body: unknown, headers: Record<string, string> = serviceRole
 
 async function withEdge(fn: (edge: FakeEdge) => Promise<void>) {
   const edge = startFakeEdge();
-  Deno.env.set("EDGE_ADMIN_URL", edge.url);
-  Deno.env.set("EDGE_ADMIN_TOKEN", edge.token);
+  useFakeEdgeEnv(edge);
   try {
     await fn(edge);
   } finally {
@@ -106,8 +105,7 @@ dbTest("edge unreachable (connection refused): 502 edge_unavailable", async (sql
   const c = await seedContainer(sql, { status: "active" });
   const edge = startFakeEdge();
   await edge.close();
-  Deno.env.set("EDGE_ADMIN_URL", edge.url);
-  Deno.env.set("EDGE_ADMIN_TOKEN", edge.token);
+  useFakeEdgeEnv(edge);
   const result = await sync({ container_id: c.containerId });
   assertEquals([result.status, result.body.error, result.body.edge], [502, "edge_unavailable", null]);
   assertEquals((await syncState(sql, c.containerId))?.synced_version, null);
