@@ -7,7 +7,8 @@
 //     GA4 hit per transport (fetch, sendBeacon, XHR, image pixel; `_tr` names it) to
 //     https://region1.google-analytics.com/g/collect, which the loader must rewrite to /k/;
 //   - /demo: a page that includes the loader `<script src="/l/{token}.js">`
-//     (token from `?token=` or the `loaderToken` given at start);
+//     (token from `?token=` or the `loaderToken` given at start; `?loader_origin=http://host:port`
+//     loads it from another host instead);
 //   - GET /__standin/hits: every request it recorded (JSON); DELETE /__standin/hits clears them.
 // CLI: node scripts/dev/sgtm-standin.mjs [--port 8788] [--loader-token lt_…]
 import { randomBytes } from "node:crypto";
@@ -40,8 +41,9 @@ function gtmLikeScript(gtmId) {
 `;
 }
 
-function demoPage(loaderToken) {
-  const src = `/l/${encodeURIComponent(loaderToken)}.js`;
+/** `loaderOrigin` (optional) serves the loader from another host of the container, e.g. its edge hostname. */
+function demoPage(loaderToken, loaderOrigin) {
+  const src = `${loaderOrigin}/l/${encodeURIComponent(loaderToken)}.js`;
   return `<!doctype html>
 <html>
 <head>
@@ -119,7 +121,12 @@ export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
       if (url.pathname === "/demo" && req.method === "GET") {
         const token = url.searchParams.get("token") ?? loaderToken;
         if (!token) return send(res, 400, { "content-type": "text/plain" }, "demo needs ?token=<loader_token>\n");
-        return send(res, 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }, demoPage(token));
+        const loaderOrigin = url.searchParams.get("loader_origin") ?? "";
+        if (loaderOrigin && !/^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(loaderOrigin)) {
+          return send(res, 400, { "content-type": "text/plain" }, "loader_origin must be like http://host:port\n");
+        }
+        const html = demoPage(token, loaderOrigin);
+        return send(res, 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }, html);
       }
       return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: "not_found" }));
     } catch (error) {

@@ -13,6 +13,7 @@ const LOADER_TOKEN = "lt_e2e_loader_token_0001";
 const CONTAINER_TOKEN = "ct_e2e_container_token_01";
 const WEB_GTM_ID = "GTM-E2ETEST";
 const SHOP_HOST = "shop.localhost";
+const EDGE_HOST = "edge.localhost";
 const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
 const SAFARI_UA =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
@@ -42,7 +43,7 @@ function edgeConfig(standinUrl) {
     client_id: "e2e00000-0000-4000-8000-000000000002",
     config_version: 1,
     origin: standinUrl,
-    edge_hostname: "edge.localhost",
+    edge_hostname: EDGE_HOST,
     loader_token: LOADER_TOKEN,
     modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: true, adblock_itp_detection: true, custom_domain: false },
     plan: { monthly_request_limit: null, auto_upgrade: false },
@@ -113,7 +114,7 @@ describe("loader in Chromium through the Worker", () => {
       () => true,
       (route) => {
         const url = new URL(route.request().url());
-        const local = url.hostname === SHOP_HOST || url.hostname === "127.0.0.1";
+        const local = [SHOP_HOST, EDGE_HOST, "127.0.0.1"].includes(url.hostname);
         if (blocker && blockerDrops(url)) return route.abort("blockedbyclient");
         if (local) return route.continue();
         if (url.hostname === "pagead2.googlesyndication.com") return route.fulfill({ status: 200, body: "" });
@@ -137,14 +138,14 @@ describe("loader in Chromium through the Worker", () => {
     return byTransport;
   }
 
-  function assertHitsArrivedIntact(byTransport) {
+  function assertHitsArrivedIntact(byTransport, { page = demoUrl, edgeHost = SHOP_HOST } = {}) {
     for (const transport of TRANSPORTS) {
       const hit = byTransport.get(transport);
       const query = new URLSearchParams(hit.query);
       assert.equal(query.get("tid"), "G-DEMO");
       assert.equal(query.get("gtm"), WEB_GTM_ID);
-      assert.equal(query.get("dl"), `${demoUrl}`, `${transport}: encoded dl passes through`);
-      assert.equal(hit.headers["x-forwarded-host"], SHOP_HOST, `${transport}: proxied by the edge`);
+      assert.equal(query.get("dl"), page, `${transport}: encoded dl passes through`);
+      assert.equal(hit.headers["x-forwarded-host"], edgeHost, `${transport}: proxied by the edge`);
       if (transport === "pixel") {
         assert.equal(hit.method, "GET");
       } else {
@@ -225,6 +226,42 @@ describe("loader in Chromium through the Worker", () => {
       await page.goto(demoUrl);
       const report = await detectionReport(requests);
       assert.equal(report.itp, true);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("leaves the page working when GTM itself cannot load", async () => {
+    const { context, requests, pageErrors } = await openContext();
+    try {
+      await context.route(`**/k/${CONTAINER_TOKEN}?p=*`, (route) => route.abort("blockedbyclient"));
+      const page = await context.newPage();
+      await page.goto(demoUrl);
+      const report = await detectionReport(requests);
+      assert.equal(report.loader_token, LOADER_TOKEN);
+      assert.deepEqual(await page.evaluate(() => window.dataLayer.map((entry) => entry.event)), ["gtm.js"]);
+      assert.equal(await page.evaluate(() => document.querySelector("h1").textContent), "Demo shop");
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("builds every URL from its own script URL when served from the edge hostname", async () => {
+    standin.hits.splice(0);
+    const { context, requests, leaks, pageErrors } = await openContext();
+    try {
+      const edgeOrigin = `http://${EDGE_HOST}:${worker.port}`;
+      const page = await context.newPage();
+      const pageUrl = `${demoUrl}?loader_origin=${encodeURIComponent(edgeOrigin)}`;
+      await page.goto(pageUrl);
+      assertHitsArrivedIntact(await collectHits(), { page: pageUrl, edgeHost: EDGE_HOST });
+      const urls = requests.map((request) => request.url());
+      for (const path of ["/boot", "/mark-session-detection", `/k/${CONTAINER_TOKEN}?p=`]) {
+        assert.ok(urls.some((url) => url.startsWith(`${edgeOrigin}${path}`)), `${path} on the loader's host`);
+      }
+      assert.deepEqual(leaks, []);
       assert.deepEqual(pageErrors, []);
     } finally {
       await context.close();
