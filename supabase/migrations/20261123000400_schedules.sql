@@ -11,7 +11,8 @@ begin
     return;
   end if;
   create extension if not exists pg_cron;
-  create extension if not exists pg_net;
+  create schema if not exists extensions;
+  create extension if not exists pg_net with schema extensions;
 
   create or replace function public.call_control_plane_function(p_name text, p_body jsonb default '{}')
     returns bigint

@@ -8,7 +8,7 @@ import syncEdgeConfig from "../../supabase/functions/sync-edge-config/index.ts";
 import containerConfig from "../../supabase/functions/container-config/index.ts";
 import { getDb } from "../../supabase/functions/_shared/db.ts";
 import { edgeAdminFromEnv } from "../../supabase/functions/_shared/edge-admin.ts";
-import { processOutbox } from "../../supabase/functions/_shared/edge-sync.ts";
+import { processOutbox, startOutboxTimer } from "../../supabase/functions/_shared/edge-sync.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
 import { type FakeEdge, startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";
@@ -159,4 +159,25 @@ dbTest("processOutbox pushes every due container and completes its row", async (
     assertEquals(edge.configs.get(a.containerId)?.origin, "https://moved.example.net");
     assertEquals((await outbox(sql, a.containerId)).map((r) => r.status), ["done", "done"]);
   });
+});
+
+dbTest("the local outbox timer pushes a change without anyone calling sync", async (sql) => {
+  await withEdge(async (edge) => {
+    const c = await seedContainer(sql, { status: "active" });
+    const timer = startOutboxTimer(getDb, edgeAdminFromEnv, 10);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (!edge.configs.has(c.containerId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await timer.stop();
+    }
+    assertEquals(edge.configs.get(c.containerId)?.config_version, await configVersion(sql, c.containerId));
+  });
+});
+
+dbTest("sync without edge admin settings says so", async (sql) => {
+  const c = await seedContainer(sql, { status: "active" });
+  Deno.env.delete("EDGE_ADMIN_URL");
+  const result = await sync({ container_id: c.containerId });
+  assertEquals([result.status, result.body.error], [500, "edge_admin_not_configured"]);
 });

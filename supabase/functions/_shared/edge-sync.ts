@@ -65,6 +65,34 @@ export async function processOutbox(sql: Sql, edge: EdgeAdmin, limit = 50): Prom
   return run;
 }
 
+/**
+ * Local stand-in for the cron job: drains the outbox every `intervalMs`, one
+ * run at a time, until stopped. Errors are logged and retried on the next tick.
+ */
+export function startOutboxTimer(sql: () => Sql, edge: () => EdgeAdmin, intervalMs = 5_000): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    running = processOutbox(sql(), edge())
+      .then((run) => {
+        if (run.failed.length) console.warn(`edge sync outbox: ${run.failed.length} container(s) failed, will retry`);
+      })
+      .catch((error) => console.error("edge sync outbox run failed", error))
+      .finally(() => {
+        busy = false;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 function confirmation(body: unknown, version: number): { applied: boolean } | null {
   if (typeof body !== "object" || body === null) return null;
   const { applied, config_version } = body as Record<string, unknown>;
