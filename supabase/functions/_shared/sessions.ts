@@ -37,14 +37,18 @@ export async function storeDetections(sql: Sql, detections: Detection[], now = n
   const known = detections.filter((d) => containerOf.has(d.loader_token));
   const unknown = detections.length - known.length;
   if (known.length === 0) return { stored: 0, duplicates: 0, unknown_loader_token: unknown };
+  const rows = known.map((d) => ({
+    session_id: d.session_id,
+    container_id: containerOf.get(d.loader_token)!,
+    adblock: d.adblock,
+    itp: d.itp,
+    detected_at: d.detected_at ?? now.toISOString(),
+  }));
   const inserted = await sql`
     insert into public.loader_sessions (session_id, container_id, adblock, itp, detected_at)
-    select * from unnest(
-      ${known.map((d) => d.session_id)}::text[],
-      ${known.map((d) => containerOf.get(d.loader_token)!)}::uuid[],
-      ${known.map((d) => d.adblock)}::boolean[],
-      ${known.map((d) => d.itp)}::boolean[],
-      ${known.map((d) => d.detected_at ?? now.toISOString())}::timestamptz[])
+    select session_id, container_id, adblock, itp, detected_at
+    from jsonb_to_recordset(${sql.json(rows)})
+      as d(session_id text, container_id uuid, adblock boolean, itp boolean, detected_at timestamptz)
     on conflict (session_id) do nothing
     returning session_id`;
   return { stored: inserted.length, duplicates: known.length - inserted.length, unknown_loader_token: unknown };
