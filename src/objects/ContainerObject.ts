@@ -24,7 +24,7 @@ import type {
 } from "./protocol";
 import { ROUTES_INDEX_NAME } from "./RoutesIndex";
 import { sqlTag, type Sql } from "./sql";
-import { UsageCounter, type UsageSnapshot } from "./usage";
+import { UsageCounter, utcDay, type UsageSnapshot } from "./usage";
 
 const USAGE_LIMIT_REASON = "usage_limit";
 const FALLBACK_RETRY_MS = 5_000;
@@ -85,7 +85,9 @@ export class ContainerObject extends DurableObject<Env> {
     if (module && !config.modules[module]) return { status: "module_off" };
     const attach = request.knownVersion === config.config_version ? {} : { config };
     const now = Date.now();
-    this.liftUsagePauseUnderLimit(config, now);
+    if (this.paused?.reason === USAGE_LIMIT_REASON && this.paused.since.slice(0, 7) !== utcDay(now).slice(0, 7)) {
+      this.liftUsagePauseUnderLimit(config, now);
+    }
     if (this.paused) return { status: "paused", reason: this.paused.reason, version: config.config_version, ...attach };
     if (module) {
       this.usage.increment(now);
@@ -308,7 +310,7 @@ export class ContainerObject extends DurableObject<Env> {
     return limit !== null && !config.plan.auto_upgrade && monthRequests >= limit;
   }
 
-  /** A usage-limit pause ends once the limit is raised or lifted, or a new month starts. */
+  /** A usage-limit pause ends when a push raises or lifts the limit, or a new month starts under it. */
   private liftUsagePauseUnderLimit(config: EdgeConfig, now: number): void {
     if (this.paused?.reason === USAGE_LIMIT_REASON && !this.overLimit(config, this.usage.monthTotal(now))) {
       this.setPause(null);
