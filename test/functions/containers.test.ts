@@ -4,6 +4,7 @@
  * provisioner stand-in and the fake edge.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import type { ReservedContainer } from "../../supabase/functions/_shared/containers-store.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { dbTest, randomLabel } from "../fixtures/control-plane-db.ts";
 import {
@@ -16,6 +17,8 @@ import {
   SGTM_ORIGIN,
   startPlatform,
 } from "./containers-harness.ts";
+
+type CreatedContainer = Omit<ReservedContainer, "ports"> & { status: string; config_version: number };
 
 const CONFIG_B64 = btoa("id=GTM-ABC123&env=1&auth=secret");
 
@@ -57,7 +60,7 @@ dbTest("sgtm-containers", async (sql, t) => {
     const label = randomLabel();
     const domains = [`www.${label}.com`, `shop.${label}.com`];
 
-    let created: any;
+    let created = {} as CreatedContainer;
     await t.step("owner creates a container: provisioned, stored, pushed to the edge", async () => {
       await addFreePorts(sql, 2);
       const response = await create(platform, owner, body(clientId, [`WWW.${label}.com.`, domains[1]!]));
@@ -67,7 +70,7 @@ dbTest("sgtm-containers", async (sql, t) => {
       assertEquals(created.status, "active");
       ok(created.edge_hostname.endsWith(`.${EDGE_ZONE}`));
       ok(/^lt_[A-Za-z0-9_-]{32}$/.test(created.loader_token));
-      assertEquals(created.sites.map((s: any) => [s.primary_host, s.cookie_domain, s.web_gtm_id]), [
+      assertEquals(created.sites.map((s) => [s.primary_host, s.cookie_domain, s.web_gtm_id]), [
         [domains[0], `${label}.com`, "GTM-ABC123"],
         [domains[1], domains[1], "GTM-ABC123"],
       ]);
@@ -82,11 +85,11 @@ dbTest("sgtm-containers", async (sql, t) => {
         [domains[1], true, "pending"],
         [domains[0], true, "pending"],
       ]);
-      const call = platform.provisioner.calls.at(-1) as any;
+      const call = platform.provisioner.calls.at(-1);
       assertEquals(call, { container_id: created.id, ports: await portsOf(sql, created.id), hostnames: [created.edge_hostname, ...domains] });
       const pushed = platform.edge.configs.get(created.id);
       assertEquals(pushed?.config_version, created.config_version);
-      assertEquals(pushed?.sites.map((s) => s.container_token), created.sites.map((s: any) => s.container_token));
+      assertEquals(pushed?.sites.map((s) => s.container_token), created.sites.map((s) => s.container_token));
       assertEquals(pushed?.origin, SGTM_ORIGIN);
     });
 
@@ -121,7 +124,7 @@ dbTest("sgtm-containers", async (sql, t) => {
       });
       const error = await response.json();
       assertEquals([response.status, error.error], [400, "invalid_body"]);
-      assertEquals(error.issues.map((i: any) => i.path).sort(), ["clientId", "containerConfigB64", "domains.0", "domains.1", "name"]);
+      assertEquals(error.issues.map((i: { path: string }) => i.path).sort(), ["clientId", "containerConfigB64", "domains.0", "domains.1", "name"]);
       const tooMany = await create(platform, owner, body(clientId, Array.from({ length: 21 }, (_, i) => `d${i}.${label}.org`)));
       assertEquals(tooMany.status, 400);
       const missingFirstId = await create(platform, owner, body(clientId, [`x.${label}.org`], { webGtmIds: {} }));

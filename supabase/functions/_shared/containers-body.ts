@@ -49,11 +49,8 @@ export interface CreateContainerRequest {
   sites: SiteRequest[];
 }
 
-export type Issue = { path: string; message: string };
-
-export type ParsedBody = { ok: true; request: CreateContainerRequest } | { ok: false; issues: Issue[] };
-
-function bodySchema(edgeZone: string) {
+/** `edgeZone`: the parent domain of generated edge hostnames, which customers may not claim. */
+export function createContainerBodySchema(edgeZone: string) {
   return z
     .strictObject({
       clientId: z.guid(),
@@ -91,19 +88,6 @@ function bodySchema(edgeZone: string) {
         sites: body.domains.map((domain) => ({ domain, webGtmId: ids.get(domain) ?? fallback ?? "" })),
       };
     });
-}
-
-/** `edgeZone`: the parent domain of generated edge hostnames, which customers may not claim. */
-export function parseCreateContainerBody(input: unknown, edgeZone: string): ParsedBody {
-  const result = bodySchema(edgeZone).safeParse(input);
-  if (result.success) return { ok: true, request: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join(".") || "(root)",
-      message: issue.message,
-    })),
-  };
 }
 
 function isInZone(host: string, zone: string): boolean {

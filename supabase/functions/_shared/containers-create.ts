@@ -1,10 +1,10 @@
 /**
- * POST sgtm-containers: validate, reserve in one transaction (container,
+ * POST sgtm-containers (body already validated by containers-body.ts): reserve in one transaction (container,
  * ports, subscription, sites, domains, idempotency key), provision outside any
  * transaction, then activate and push the config to the edge, or undo.
  */
 import type postgres from "postgres";
-import { parseCreateContainerBody } from "./containers-body.ts";
+import type { CreateContainerRequest } from "./containers-body.ts";
 import { provision } from "./containers-provisioner.ts";
 import {
   activateContainer,
@@ -45,17 +45,12 @@ export interface Created {
 export async function createContainer(
   deps: CreateContainerDeps,
   userId: string,
-  input: unknown,
+  request: CreateContainerRequest,
   idempotencyKey: string | null,
 ): Promise<Created> {
-  const parsed = parseCreateContainerBody(input, deps.edgeZone);
-  if (!parsed.ok) {
-    throw new HttpError(400, "invalid_body", { message: "body does not match the expected shape", issues: parsed.issues });
-  }
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
     throw new HttpError(400, "invalid_idempotency_key", { message: "Idempotency-Key must be 1-255 visible ASCII characters" });
   }
-  const request = parsed.request;
   if (!canManage(await clientRole(deps.sql, request.clientId, userId))) {
     throw new HttpError(403, "forbidden", { message: "only an owner or admin of the client may create containers" });
   }

@@ -4,12 +4,13 @@
  *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
  */
 import { requireUser } from "../_shared/auth.ts";
+import { createContainerBodySchema } from "../_shared/containers-body.ts";
 import { createContainer } from "../_shared/containers-create.ts";
 import { verifyContainer } from "../_shared/containers-verify.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
 import { syncContainer } from "../_shared/edge-sync.ts";
-import { HttpError, json, requireMethod } from "../_shared/http.ts";
+import { HttpError, json, readJsonBody, requireMethod } from "../_shared/http.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
 const ROUTE = /\/sgtm-containers(?:\/([^/]+)\/(verify))?\/?$/;
@@ -38,13 +39,9 @@ export async function sgtmContainers(
   if (route[2] === "verify") {
     return json(await verifyContainer({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!)));
   }
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(400, "invalid_body", { message: "body must be JSON" });
-  }
-  const created = await createContainer({ sql, sync, ...env() }, userId, body, request.headers.get("idempotency-key"));
+  const settings = env();
+  const body = await readJsonBody(request, createContainerBodySchema(settings.edgeZone));
+  const created = await createContainer({ sql, sync, ...settings }, userId, body, request.headers.get("idempotency-key"));
   return json(created.body, created.status);
 }
 
