@@ -13,6 +13,7 @@ import { routeEntries, type RouteKey } from "../shared/routing-keys";
 import { CookieStore } from "./cookie-store";
 import { Outbox } from "./outbox";
 import type {
+  AccessReport,
   AdmitDecision,
   AdmitKind,
   AdmitRequest,
@@ -119,13 +120,16 @@ export class ContainerObject extends DurableObject<Env> {
     }
   }
 
-  /** Whatever happens after the response: the raw log line and the visitor's kept cookies. */
-  afterResponse(report: { logLine: string; preserve?: { fpid: string } & PreservedCookies }): void {
-    this.logs.append(report.logLine);
-    if (report.preserve && this.config?.cookie_keeper.restore) {
-      const { fpid, cookies, consent } = report.preserve;
-      this.cookies.preserve(fpid, cookies, consent, Date.now());
-    }
+  /** What the Worker learned after its responses: raw log lines and visitors' kept cookies. */
+  afterResponses(reports: AccessReport[]): void {
+    const now = Date.now();
+    const restore = this.config?.cookie_keeper.restore ?? false;
+    this.ctx.storage.transactionSync(() => {
+      for (const { logLine, preserve } of reports) {
+        this.logs.append(logLine);
+        if (preserve && restore) this.cookies.preserve(preserve.fpid, preserve.cookies, preserve.consent, now);
+      }
+    });
     this.scheduleFlush(FLUSH_DELAY_MS);
   }
 

@@ -52,3 +52,9 @@ export interface DetectionReport {
   itp: boolean;
   site_id: string | null;
 }
+
+/** What the Worker reports after a response: the raw log line and the visitor's kept cookies. */
+export interface AccessReport {
+  logLine: string;
+  preserve?: { fpid: string } & PreservedCookies;
+}
