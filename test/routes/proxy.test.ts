@@ -313,4 +313,17 @@ describe("access logs", () => {
     expect(lines[0]).toMatchObject({ container_id: config.container_id, status: 200, path_class: "collect" });
     expect(JSON.stringify(lines)).not.toContain("203.0.113");
   });
+
+  it("a failing Analytics Engine never changes the response, and the R2 line is still kept", async () => {
+    const config = makeConfig("aefail");
+    mockOutbound({ [ORIGIN]: echo });
+    await pushConfig(config);
+    vi.spyOn(env.ACCESS_LOG, "writeDataPoint").mockImplementation(() => {
+      throw new Error("AE down");
+    });
+    const response = await edgeFetch("https://www.aefail.test/g/collect");
+    expect(response.status).toBe(200);
+    const stub = env.CONTAINER.get(env.CONTAINER.idFromName(config.container_id));
+    await vi.waitFor(async () => expect((await stub.inspect())?.logs.buffered).toBe(1));
+  });
 });
