@@ -43,17 +43,30 @@ async function fromPrivateJwk(kid: string, privateJwk: JsonWebKey): Promise<Loca
   return { kid, privateKey, publicJwk: { kty, crv, x, y, kid, alg: "ES256", use: "sig", key_ops: ["verify"] } };
 }
 
-/** The key kept across restarts of the local platform (created at first start). */
+/**
+ * The key kept across restarts of the local platform (created at first start).
+ * `createNew`: when two processes race to create it, both end up with the winner's key.
+ */
 export async function loadOrCreateSigningKey(path = DEFAULT_KEY_PATH): Promise<LocalSigningKey> {
   try {
-    const stored: StoredKey = JSON.parse(await Deno.readTextFile(path));
-    return await fromPrivateJwk(stored.kid, stored.privateJwk);
+    return await readStoredKey(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const stored = await generateStoredKey();
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  await Deno.writeTextFile(path, JSON.stringify(stored), { mode: 0o600 });
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  await Deno.mkdir(dir, { recursive: true });
+  try {
+    await Deno.writeTextFile(path, JSON.stringify(stored), { mode: 0o600, createNew: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return await readStoredKey(path);
+    throw error;
+  }
+  return await fromPrivateJwk(stored.kid, stored.privateJwk);
+}
+
+async function readStoredKey(path: string): Promise<LocalSigningKey> {
+  const stored: StoredKey = JSON.parse(await Deno.readTextFile(path));
   return await fromPrivateJwk(stored.kid, stored.privateJwk);
 }
 

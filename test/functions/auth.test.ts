@@ -5,7 +5,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { authenticatedUserId } from "../../supabase/functions/_shared/auth.ts";
 import { startFunctionsServer } from "../../scripts/dev/functions-server.ts";
-import { generateSigningKey, mintUserJwt } from "../../scripts/dev/local-auth.ts";
+import { generateSigningKey, loadOrCreateSigningKey, mintUserJwt } from "../../scripts/dev/local-auth.ts";
 
 const USER = "11111111-2222-4333-8444-555555555555";
 
@@ -71,5 +71,21 @@ Deno.test("user tokens are verified against the JWKS", async (t) => {
     });
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("the local key is created once and kept, also when processes race to create it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/nested/key.json`;
+    const raced = await Promise.all([loadOrCreateSigningKey(path), loadOrCreateSigningKey(path)]);
+    const again = await loadOrCreateSigningKey(path);
+    assertEquals(new Set([...raced, again].map((key) => key.kid)).size, 1);
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const token = await mintUserJwt(USER, "u@x.test", { key: raced[0] });
+    const [, payload] = token.split(".");
+    assertEquals(JSON.parse(atob(payload!.replaceAll("-", "+").replaceAll("_", "/"))).sub, USER);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
