@@ -209,6 +209,29 @@ dbTest("sgtm-containers", async (sql, t) => {
       assertEquals((await create(platform, owner, payload, key)).status, 201);
     });
 
+    await t.step("concurrent requests: one key, one domain, two last ports each make one container", async () => {
+      await addFreePorts(sql, 6);
+      const key = `race-${crypto.randomUUID()}`;
+      const payload = body(clientId, [`race.${label}.org`]);
+      const sameKey = await Promise.all([1, 2, 3].map(() => create(platform, owner, payload, key)));
+      const keyStatuses = sameKey.map((r) => r.status).sort();
+      const keyBodies = await Promise.all(sameKey.map((r) => r.json()));
+      assertEquals(keyStatuses.filter((s) => s !== 201 && s !== 409), []);
+      ok(keyStatuses.includes(201));
+      assertEquals(new Set(keyBodies.filter((b) => b.container).map((b) => b.container.id)).size, 1);
+      assertEquals((await sql`select 1 from public.sites where primary_host = ${`race.${label}.org`}`).length, 1);
+
+      const sameDomain = await Promise.all([1, 2].map(() => create(platform, owner, body(clientId, [`dup.${label}.org`]))));
+      assertEquals(sameDomain.map((r) => r.status).sort(), [201, 409]);
+      await Promise.all(sameDomain.map((r) => r.body?.cancel()));
+
+      await drainFreePorts(sql);
+      await addFreePorts(sql, 2);
+      const lastPorts = await Promise.all([1, 2].map((i) => create(platform, owner, body(clientId, [`last${i}.${label}.org`]))));
+      assertEquals(lastPorts.map((r) => r.status).sort(), [201, 503]);
+      await Promise.all(lastPorts.map((r) => r.body?.cancel()));
+    });
+
     await t.step("verify: the edge's version and pause state", async () => {
       const verify = (id: string, token = owner) =>
         platform.call(`sgtm-containers/${id}/verify`, { method: "POST", token });
