@@ -193,6 +193,8 @@ describe("loader in Chromium through the Worker", () => {
 
       await page.reload();
       await waitFor("the reload's hits", () => standin.hits.filter((hit) => hit.path === "/g/collect").length >= 8);
+      // Past the loader's detection delay: a second report would have been sent by now.
+      await page.waitForLoadState("networkidle");
       const reports = requests.filter((request) => request.url().endsWith("/mark-session-detection"));
       assert.equal(reports.length, 1, "one report per browser session");
 
@@ -257,6 +259,7 @@ describe("loader in Chromium through the Worker", () => {
       const pageUrl = `${demoUrl}?loader_origin=${encodeURIComponent(edgeOrigin)}`;
       await page.goto(pageUrl);
       assertHitsArrivedIntact(await collectHits(), { page: pageUrl, edgeHost: EDGE_HOST });
+      await detectionReport(requests);
       const urls = requests.map((request) => request.url());
       for (const path of ["/boot", "/mark-session-detection", `/k/${CONTAINER_TOKEN}?p=`]) {
         assert.ok(urls.some((url) => url.startsWith(`${edgeOrigin}${path}`)), `${path} on the loader's host`);
