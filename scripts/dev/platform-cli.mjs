@@ -1,0 +1,104 @@
+// Pure parts of the admin CLI (scripts/edgectl.mjs): arguments, where to talk to, tables.
+
+export const CLI_USAGE = `usage: npm run edge -- <command> [options]
+
+commands:
+  containers                     every container at the edge: version, pause, requests, hosts
+  inspect <id>                   one container as the edge holds it (config, pause, usage, logs)
+  usage <id> [--days N]          requests per day, the last N days (default 7, UTC)
+  pause <id> --reason R          pause a container (its hosts answer 402)
+  resume <id>                    lift any pause
+  push <id>                      build and push the container's config (sync-edge-config)
+  drift                          compare every container with the edge and repair (nightly-drift-check)
+  token --email E                a fresh access token of a seeded user (local platform only)
+
+options:
+  --json                         print the API's JSON instead of a table
+  --data-dir DIR                 local platform to use (default .data; env QAXAL_DATA_DIR)
+  --edge-url URL                 a deployed Worker (env EDGE_URL); token from env EDGE_ADMIN_TOKEN
+  --functions-url URL            deployed functions, …/functions/v1 (env FUNCTIONS_URL, or SUPABASE_URL);
+                                 key from env SUPABASE_SERVICE_ROLE_KEY`;
+
+const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url"]);
+const BOOLEAN_FLAGS = new Set(["--json", "--help"]);
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, token: 0 };
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MAX_USAGE_DAYS = 400;
+
+export class UsageError extends Error {}
+
+/** argv -> { command, id, flags }; throws UsageError naming what is wrong. */
+export function parseCliArgs(argv) {
+  const flags = {};
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (BOOLEAN_FLAGS.has(arg)) flags[arg.slice(2)] = true;
+    else if (VALUE_FLAGS.has(arg)) {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+      flags[arg.slice(2)] = value;
+    } else if (arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
+    else positional.push(arg);
+  }
+  if (flags.help) return { command: "help", flags };
+  const [command, ...rest] = positional;
+  if (!command) throw new UsageError("no command given");
+  if (!(command in ARITY)) throw new UsageError(`unknown command ${command}`);
+  if (rest.length !== ARITY[command]) {
+    throw new UsageError(ARITY[command] ? `${command} needs a container id` : `${command} takes no argument`);
+  }
+  const id = rest[0];
+  if (id !== undefined && !UUID_RE.test(id)) throw new UsageError(`${id} is not a container id (a uuid)`);
+  if (command === "pause" && !flags.reason) throw new UsageError("pause needs --reason");
+  if (command === "token" && !flags.email) throw new UsageError("token needs --email");
+  if (flags.days !== undefined) {
+    const days = Number(flags.days);
+    if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
+      throw new UsageError(`--days must be a whole number from 1 to ${MAX_USAGE_DAYS}`);
+    }
+    flags.days = days;
+  }
+  return { command, id, flags };
+}
+
+/**
+ * Where to talk to. An explicit URL (flag or env) means a deployed platform: its tokens must
+ * come from env, never from the local platform's file.
+ * @param {Record<string, unknown>} flags
+ * @param {Record<string, string|undefined>} env
+ * @param {object|null} local parsed local.json, or null when there is none
+ */
+export function resolveTarget(flags, env, local) {
+  const explicitEdge = flags["edge-url"] ?? env.EDGE_URL;
+  const explicitFunctions = flags["functions-url"] ?? env.FUNCTIONS_URL ??
+    (env.SUPABASE_URL ? `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1` : undefined);
+  return {
+    edgeUrl: explicitEdge ?? local?.edge_url,
+    adminToken: explicitEdge ? env.EDGE_ADMIN_TOKEN : (env.EDGE_ADMIN_TOKEN ?? local?.edge_admin_token),
+    functionsUrl: explicitFunctions ?? local?.functions_url,
+    serviceRoleKey: explicitFunctions
+      ? env.SUPABASE_SERVICE_ROLE_KEY
+      : (env.SUPABASE_SERVICE_ROLE_KEY ?? local?.service_role_key),
+  };
+}
+
+/** The `days` UTC days ending today, as the usage endpoint's from/to. */
+export function usageWindow(days, now = new Date()) {
+  const to = now.toISOString().slice(0, 10);
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { from, to };
+}
+
+/** Plain text table; `columns` is [[header, row => value], …]. */
+export function table(rows, columns) {
+  const cells = rows.map((row) => columns.map(([, get]) => String(get(row) ?? "–")));
+  const headers = columns.map(([header]) => header);
+  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((line) => line[i].length)));
+  const format = (line) => line.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [format(headers), format(widths.map((w) => "-".repeat(w))), ...cells.map(format)].join("\n");
+}
+
+export function describePause(paused) {
+  return paused ? `paused: ${paused.reason} since ${paused.since}` : "running";
+}

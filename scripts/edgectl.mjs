@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// `npm run edge -- <command>`: the operator CLI. Talks to the Worker's admin API and the
+// control-plane functions, of the local platform (<data dir>/local.json, written by
+// `npm start`) or of a deployed one (--edge-url / --functions-url, tokens from env).
+// Exit codes: 0 done, 1 the API refused or could not be reached, 2 bad usage.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import postgres from "postgres";
+import { controlPlane, edgeAdmin } from "./dev/platform-api.mjs";
+import {
+  CLI_USAGE,
+  describePause,
+  parseCliArgs,
+  resolveTarget,
+  table,
+  UsageError,
+  usageWindow,
+} from "./dev/platform-cli.mjs";
+import { runDenoScript } from "./dev/platform-deno.mjs";
+
+const DEFAULT_USAGE_DAYS = 7;
+
+class ApiError extends Error {}
+
+function loadLocal(flags) {
+  const path = resolve(flags["data-dir"] ?? process.env.QAXAL_DATA_DIR ?? ".data", "local.json");
+  try {
+    return { path, local: JSON.parse(readFileSync(path, "utf8")) };
+  } catch (error) {
+    if (error.code === "ENOENT") return { path, local: null };
+    throw new UsageError(`${path}: ${error.message}`);
+  }
+}
+
+function require(value, what, hint) {
+  if (!value) throw new UsageError(`no ${what}: ${hint}`);
+  return value;
+}
+
+/** The reply's body when its status is expected, else an ApiError with what the API said. */
+function expect(reply, what, ok = [200]) {
+  if (!ok.includes(reply.status)) {
+    const error = reply.body?.error ?? "unexpected_status";
+    throw new ApiError(`${what}: ${reply.status} ${error}${reply.body?.message ? ` (${reply.body.message})` : ""}\n${JSON.stringify(reply.body)}`);
+  }
+  return reply.body;
+}
+
+async function run({ command, id, flags }) {
+  const { path, local } = loadLocal(flags);
+  const target = resolveTarget(flags, process.env, local);
+  const noLocal = `start the platform (npm start) so ${path} exists, or pass`;
+  const admin = () => edgeAdmin(
+    require(target.edgeUrl, "edge URL", `${noLocal} --edge-url`),
+    require(target.adminToken, "admin token", "set EDGE_ADMIN_TOKEN"),
+  );
+  const functions = () => controlPlane(
+    require(target.functionsUrl, "functions URL", `${noLocal} --functions-url`),
+    require(target.serviceRoleKey, "service role key", "set SUPABASE_SERVICE_ROLE_KEY"),
+  );
+
+  switch (command) {
+    case "containers": {
+      const api = admin();
+      const ids = expect(await api.list(), "list containers").containers;
+      const containers = await Promise.all(ids.map(async (cid) => expect(await api.get(cid), `GET ${cid}`, [200])));
+      return [containers, table(containers, [
+        ["container", (c) => c.container_id],
+        ["version", (c) => c.config_version],
+        ["state", (c) => (c.paused ? `paused (${c.paused.reason})` : "running")],
+        ["today", (c) => c.usage.day_requests],
+        ["month", (c) => c.usage.month_requests],
+        ["hosts", (c) => c.config.sites.map((site) => site.primary_host).join(", ")],
+      ])];
+    }
+    case "inspect": {
+      const c = expect(await admin().get(id), `GET ${id}`);
+      const sites = c.config.sites.map((site) =>
+        `  ${site.primary_host}  (site ${site.site_id}, token ${site.container_token}, ${site.web_gtm_id})`);
+      const modules = Object.entries(c.config.modules).filter(([, on]) => on).map(([name]) => name);
+      return [c, [
+        `container   ${c.container_id}`,
+        `version     ${c.config_version}`,
+        `state       ${describePause(c.paused)}`,
+        `origin      ${c.config.origin}`,
+        `edge host   ${c.config.edge_hostname}`,
+        `loader      /l/${c.config.loader_token}.js`,
+        `modules     ${modules.join(", ") || "none"}`,
+        `plan limit  ${c.config.plan.monthly_request_limit ?? "unlimited"}${c.config.plan.auto_upgrade ? " (auto-upgrade)" : ""}`,
+        `usage       ${c.usage.day}: ${c.usage.day_requests}, ${c.usage.month}: ${c.usage.month_requests}`,
+        ...(c.logs ? [`logs        ${c.logs.buffered} buffered, ${c.logs.flushed} flushed to R2, ${c.logs.dropped} dropped, ${c.logs.failed_flushes} failed flushes`] : []),
+        ...(c.detections ? [`detections  ${JSON.stringify(c.detections)}`] : []),
+        "sites",
+        ...sites,
+      ].join("\n")];
+    }
+    case "usage": {
+      const { from, to } = usageWindow(flags.days ?? DEFAULT_USAGE_DAYS);
+      const body = expect(await admin().usage(id, from, to), `usage of ${id}`);
+      const total = body.days.reduce((sum, day) => sum + day.requests, 0);
+      return [{ container_id: id, from, to, total, days: body.days },
+        `${table(body.days, [["day", (d) => d.day], ["requests", (d) => d.requests]])}\ntotal ${total} (${from} to ${to})`];
+    }
+    case "pause": {
+      const body = expect(await admin().pause(id, flags.reason), `pause ${id}`);
+      return [body, `${id}: ${describePause(body.paused)}`];
+    }
+    case "resume": {
+      const body = expect(await admin().resume(id), `resume ${id}`);
+      return [body, `${id}: running`];
+    }
+    case "push": {
+      const body = expect(await functions().sync(id), `sync-edge-config ${id}`);
+      return [body, `${id}: edge holds version ${body.config_version} (${body.applied ? "applied now" : "already there"})`];
+    }
+    case "drift": {
+      const body = expect(await functions().driftCheck(), "nightly-drift-check");
+      return [body, `checked ${body.checked}; repaired: ${body.repaired.join(", ") || "none"}; failed: ${body.failed.join(", ") || "none"}`];
+    }
+    case "token":
+      return token(flags.email, local, path);
+  }
+}
+
+async function token(email, local, path) {
+  if (!local) throw new UsageError(`token works with the local platform only, and ${path} does not exist: run npm start`);
+  const sql = postgres(local.database_url, { max: 1, prepare: false, onnotice: () => {}, connect_timeout: 5 });
+  let user;
+  try {
+    [user] = await sql`select id, email from auth.users where lower(email) = lower(${email})`;
+  } catch (error) {
+    throw new ApiError(`database ${local.database_url}: ${error.message} (is npm start running?)`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  if (!user) throw new ApiError(`no_such_user: no seeded user has the email ${email}`);
+  const jwt = await runDenoScript("scripts/dev/platform-token.ts", [local.signing_key_path, user.id, user.email]);
+  return [{ user_id: user.id, email: user.email, access_token: jwt }, jwt];
+}
+
+let parsed;
+try {
+  parsed = parseCliArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(process.argv.length > 2 ? `✗ ${error.message} (see npm run edge -- --help)` : `✗ ${error.message}\n\n${CLI_USAGE}`);
+  process.exit(2);
+}
+if (parsed.command === "help") {
+  console.log(CLI_USAGE);
+  process.exit(0);
+}
+try {
+  const [json, text] = await run(parsed);
+  console.log(parsed.flags.json ? JSON.stringify(json, null, 2) : text);
+} catch (error) {
+  console.error(`✗ ${error.message}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
