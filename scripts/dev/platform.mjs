@@ -103,6 +103,7 @@ async function start(options, paths, cleanups, log) {
     }),
   });
   cleanups.push(() => functions.stop());
+  killOnExit(functions.pid);
   const workerStarting = startWorker({
     port: ports.edge,
     persistTo: paths.wrangler,
@@ -123,6 +124,7 @@ async function start(options, paths, cleanups, log) {
   ]);
   ownerJwt.catch(() => {});
   const worker = await workerStarting;
+  killOnExit(worker.pid);
   log(`worker: ${edgeUrl} (wrangler dev, state in ${paths.wrangler})`);
 
   const admin = edgeAdmin(edgeUrl, secrets.edge_admin_token);
@@ -162,6 +164,20 @@ async function start(options, paths, cleanups, log) {
   };
   await writeFile(paths.localJson, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
   return { local, localJsonPath: paths.localJson };
+}
+
+/**
+ * Last resort when this process exits without stop() (an uncaught error): a child group
+ * must not outlive it. stop() has normally ended the group already (then ESRCH).
+ */
+function killOnExit(pid) {
+  process.on("exit", () => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // ESRCH: already stopped.
+    }
+  });
 }
 
 async function choosePorts(mode) {

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test` step "platform end to end": test/platform/*.test.mjs (node:test). The platform
+// test starts `npm start` headless on random ports with its data in $PLATFORM_TEST_DATA_DIR.
+// runBounded keeps the test run in one process group, bounds it in time and kills that group
+// when it ends, however it ends; the platform's own children lead groups of their own, so
+// those listed in the data dir's local.json are stopped here too. Nothing outlives the run.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runBounded, stopGroup } from "./dev/processes.mjs";
+
+const OVERALL_TIMEOUT_MS = Number(process.env.PLATFORM_TEST_TIMEOUT_MS ?? 300_000);
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const files = readdirSync(`${root}test/platform`)
+  .filter((name) => name.endsWith(".test.mjs"))
+  .map((name) => `test/platform/${name}`);
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((file) => only.some((part) => file.includes(part))) : files;
+if (selected.length === 0) {
+  console.error(`✗ no test/platform/*.test.mjs file matches ${only.join(" ")}`);
+  process.exit(1);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "qaxal-platform-test-"));
+const exitCode = await runBounded(process.execPath, ["--test", "--test-concurrency=1", ...selected], {
+  cwd: root,
+  env: { ...process.env, PLATFORM_TEST_DATA_DIR: dataDir },
+  timeoutMs: OVERALL_TIMEOUT_MS,
+  what: "platform tests",
+});
+await Promise.all(childGroups(dataDir).map((pid) => stopGroup(pid, 500)));
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(exitCode);
+
+function childGroups(dir) {
+  try {
+    const { processes } = JSON.parse(readFileSync(join(dir, "local.json"), "utf8"));
+    return [processes.functions, processes.wrangler].filter(Number.isInteger);
+  } catch {
+    return [];
+  }
+}
