@@ -3,7 +3,7 @@
 // test starts `npm start` headless on random ports with its data in $PLATFORM_TEST_DATA_DIR.
 // runBounded keeps the test run in one process group, bounds it in time and kills that group
 // when it ends, however it ends; the platform's own children lead groups of their own, so
-// those listed in the data dir's local.json are stopped here too. Nothing outlives the run.
+// those listed in the data dir's pids.json are stopped here too. Nothing outlives the run.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,8 +36,7 @@ process.exit(exitCode);
 
 function childGroups(dir) {
   try {
-    const { processes } = JSON.parse(readFileSync(join(dir, "local.json"), "utf8"));
-    return [processes.functions, processes.wrangler].filter(Number.isInteger);
+    return Object.values(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8"))).filter(Number.isInteger);
   } catch {
     return [];
   }

@@ -45,5 +45,6 @@ export function dataPaths(dataDir) {
     secrets: `${dataDir}/local-secrets.json`,
     logs: `${dataDir}/logs`,
     localJson: `${dataDir}/local.json`,
+    pids: `${dataDir}/pids.json`,
   };
 }

@@ -8,10 +8,11 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export const WORKER_START_TIMEOUT_MS = 90_000;
 
 /**
- * @param {{ port: number, persistTo: string, vars: Record<string, string>, logFile?: string, configPath?: string }} options
+ * @param {{ port: number, persistTo: string, vars: Record<string, string>, logFile?: string, configPath?: string,
+ *   onSpawn?: (pid: number) => void }} options  onSpawn: told wrangler's pid (its group) before it is ready
  * @returns {Promise<{ url: string, port: number, pid: number, output(): string, stop(): Promise<void> }>}
  */
-export async function startWorker({ port, persistTo, vars, logFile, configPath }) {
+export async function startWorker({ port, persistTo, vars, logFile, configPath, onSpawn }) {
   const inspectorPort = await freePort();
   const args = [
     join(root, "node_modules/wrangler/bin/wrangler.js"), "dev",
@@ -30,6 +31,7 @@ export async function startWorker({ port, persistTo, vars, logFile, configPath }
     // No outbound calls: no telemetry, no cf.json download (miniflare then uses its fallback).
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
   });
+  onSpawn?.(service.pid);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(service, "answer on /_edge/health", answers(`${url}/_edge/health`), WORKER_START_TIMEOUT_MS);

@@ -4,6 +4,7 @@
 // `startPlatform` resolves once every container is confirmed at the edge; whatever fails
 // on the way stops what had started. `stop()` stops everything, in reverse order.
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import postgres from "postgres";
@@ -103,11 +104,12 @@ async function start(options, paths, cleanups, log) {
     }),
   });
   cleanups.push(() => functions.stop());
-  killOnExit(functions.pid);
+  childStarted(paths, "functions", functions.pid);
   const workerStarting = startWorker({
     port: ports.edge,
     persistTo: paths.wrangler,
     logFile: `${paths.logs}/wrangler.log`,
+    onSpawn: (pid) => childStarted(paths, "wrangler", pid),
     vars: {
       EDGE_ADMIN_TOKEN: secrets.edge_admin_token,
       EDGE_AUTH_SECRET: secrets.edge_auth_secret,
@@ -124,7 +126,6 @@ async function start(options, paths, cleanups, log) {
   ]);
   ownerJwt.catch(() => {});
   const worker = await workerStarting;
-  killOnExit(worker.pid);
   log(`worker: ${edgeUrl} (wrangler dev, state in ${paths.wrangler})`);
 
   const admin = edgeAdmin(edgeUrl, secrets.edge_admin_token);
@@ -167,10 +168,14 @@ async function start(options, paths, cleanups, log) {
 }
 
 /**
- * Last resort when this process exits without stop() (an uncaught error): a child group
- * must not outlive it. stop() has normally ended the group already (then ESRCH).
+ * A child group started: its pid goes to <data dir>/pids.json at once (so a supervisor, e.g.
+ * scripts/test-platform.mjs, can stop it even if this process is killed outright), and is
+ * killed when this process exits without stop() (an uncaught error). stop() has normally
+ * ended the group already (then ESRCH).
  */
-function killOnExit(pid) {
+function childStarted(paths, name, pid) {
+  startedChildren[name] = pid;
+  writeFileSync(paths.pids, JSON.stringify(startedChildren));
   process.on("exit", () => {
     try {
       process.kill(-pid, "SIGKILL");
@@ -179,6 +184,8 @@ function killOnExit(pid) {
     }
   });
 }
+
+const startedChildren = {};
 
 async function choosePorts(mode) {
   const ports = {};
