@@ -21,13 +21,20 @@ try {
 const started = Date.now();
 const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
-// A signal during start-up stops what has started once start-up returns or fails.
+// A signal during start-up stops what has started once start-up returns or fails; a second
+// signal exits at once (the child groups are killed on exit, see childStarted in platform.mjs).
 let stopRequested = false;
 let platform;
 const shutdown = async (signal) => {
-  if (stopRequested) return;
+  if (stopRequested) {
+    log(`${signal} again: exiting now`);
+    process.exit(130);
+  }
   stopRequested = true;
-  if (!platform) return;
+  if (!platform) {
+    log(`${signal}: stopping once start-up has settled (again to exit now)…`);
+    return;
+  }
   log(`${signal}: stopping…`);
   await platform.stop();
   log("stopped");
@@ -43,7 +50,7 @@ try {
 }
 if (stopRequested) {
   stopRequested = false;
-  await shutdown("signal during start-up");
+  await shutdown("stop requested during start-up");
 }
 
 const { local, localJsonPath } = platform;

@@ -5,7 +5,7 @@
 // on the way stops what had started. `stop()` stops everything, in reverse order.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import postgres from "postgres";
 import { startDashboard } from "./dashboard.mjs";
@@ -58,6 +58,8 @@ export async function startPlatform(options, log) {
 async function start(options, paths, cleanups, log) {
   const deno = denoBinary();
   await mkdir(paths.logs, { recursive: true });
+  // Runs last on stop: every child is gone by then, so there is nothing left to announce.
+  cleanups.push(() => rm(paths.pids, { force: true }));
   const ports = await choosePorts(options.ports);
   const secrets = await loadOrCreateSecrets(paths.secrets);
 
