@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { startDashboard } from "./dashboard.mjs";
 import { migrate, startDatabase } from "./db.mjs";
 import { controlPlane as controlPlaneClient, edgeAdmin } from "./platform-api.mjs";
-import { DENO_CONFIG, denoBinary, denoEnv, root, runDenoScript } from "./platform-deno.mjs";
+import { DENO_RUN, denoBinary, denoEnv, root, runDenoScript } from "./platform-deno.mjs";
 import { scheduleJobs } from "./platform-jobs.mjs";
 import { DEFAULT_PORTS, dataPaths } from "./platform-options.mjs";
 import {
@@ -88,7 +88,7 @@ async function start(options, paths, cleanups, log) {
   const functionsUrl = `${functionsBase}/functions/v1`;
   log("starting the functions (Deno) and the Worker (wrangler dev)…");
   const functions = spawnService("functions server (Deno)", deno, [
-    "run", "-A", "--config", DENO_CONFIG, `${root}scripts/dev/platform-functions.ts`, String(ports.functions), paths.signingKey,
+    ...DENO_RUN, `${root}scripts/dev/platform-functions.ts`, String(ports.functions), paths.signingKey,
   ], {
     cwd: root,
     logFile: `${paths.logs}/functions.log`,
