@@ -1,52 +1,44 @@
-// The scheduled jobs, driven by a timer locally (hosted Supabase runs them with pg_cron, see
-// supabase/migrations/*_schedules.sql): drain the edge sync outbox through sync-edge-config,
-// then billing-usage and nightly-drift-check. One tick at a time; a failing job is reported
-// through `log` and retried at the next tick.
-const OUTBOX_BATCH = 50;
+// The scheduled jobs of hosted Supabase (pg_cron, supabase/migrations/*_schedules.sql) that a
+// timer drives locally: billing-usage and nightly-drift-check, called over HTTP with the
+// service role key as pg_cron does. (The outbox job runs inside the functions server, see
+// platform-functions.ts.) One tick at a time; a failure is reported through `log` and the
+// next tick tries again.
 
-/** One pass over every job; resolves with what each answered. */
-export async function runJobsOnce({ sql, controlPlane }) {
-  const due = await sql`
-    select container_id from public.edge_sync_outbox
-    where status = 'pending' and next_attempt_at <= now()
-    order by next_attempt_at limit ${OUTBOX_BATCH}`;
-  const synced = [];
-  for (const { container_id } of due) synced.push({ container_id, ...(await controlPlane.sync(container_id)) });
-  return { outbox: synced, billing: await controlPlane.billing(), drift: await controlPlane.driftCheck() };
+/** One pass over the jobs; resolves with what each answered. */
+export async function runJobsOnce(controlPlane) {
+  return { billing: await controlPlane.billing(), drift: await controlPlane.driftCheck() };
 }
 
 /** Runs the jobs every `intervalMs`; `stop()` waits for a running tick to end. */
-export function scheduleJobs({ sql, controlPlane, intervalMs, log }) {
+export function scheduleJobs({ controlPlane, intervalMs, log }) {
   let running = Promise.resolve();
-  let stopped = false;
+  let busy = false;
   const tick = () => {
-    running = runJobsOnce({ sql, controlPlane }).then(
-      (result) => log(summary(result)),
-      (error) => log(`jobs failed: ${error.message}`),
-    );
+    if (busy) return;
+    busy = true;
+    running = runJobsOnce(controlPlane)
+      .then((result) => log(summary(result)), (error) => log(`jobs failed: ${error.message}`))
+      .finally(() => {
+        busy = false;
+      });
   };
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, intervalMs);
+  const timer = setInterval(tick, intervalMs);
   return {
     async stop() {
-      stopped = true;
       clearInterval(timer);
       await running;
     },
   };
 }
 
-export function summary({ outbox, billing, drift }) {
-  const failedSyncs = outbox.filter((row) => row.status !== 200).length;
-  const parts = [
-    `outbox ${outbox.length} synced${failedSyncs ? ` (${failedSyncs} failed)` : ""}`,
-    billing.status === 200
-      ? `billing ${billing.body.containers} containers, paused [${billing.body.paused}]`
-      : `billing ${billing.status}`,
-    drift.status === 200
-      ? `drift ${drift.body.checked} checked, repaired [${drift.body.repaired}], failed [${drift.body.failed}]`
-      : `drift ${drift.status}`,
-  ];
-  return `jobs: ${parts.join("; ")}`;
+/** Pure: one progress line from the jobs' answers. */
+export function summary({ billing, drift }) {
+  const list = (ids) => (ids.length ? ids.join(", ") : "none");
+  const billingPart = billing.status === 200
+    ? `billing ${billing.body.containers} container(s), paused ${list(billing.body.paused)}, upgraded ${list(billing.body.upgraded)}`
+    : `billing answered ${billing.status} ${JSON.stringify(billing.body)}`;
+  const driftPart = drift.status === 200
+    ? `drift ${drift.body.checked} checked, repaired ${list(drift.body.repaired)}, failed ${list(drift.body.failed)}`
+    : `drift answered ${drift.status} ${JSON.stringify(drift.body)}`;
+  return `jobs: ${billingPart}; ${driftPart}`;
 }

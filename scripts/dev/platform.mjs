@@ -137,7 +137,7 @@ async function start(options, paths, cleanups, log) {
   const confirmed = await firstSync(sql, admin, controlPlane);
   log(`sync: ${confirmed} container(s) confirmed at the edge`);
 
-  const jobs = scheduleJobs({ sql, controlPlane, intervalMs: options.jobsEverySeconds * 1000, log });
+  const jobs = scheduleJobs({ controlPlane, intervalMs: options.jobsEverySeconds * 1000, log });
   cleanups.push(() => jobs.stop());
   const dashboard = await startDashboard({ port: ports.dashboard, admin, sql });
   cleanups.push(() => dashboard.close());

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dashboardRows } from "../../scripts/dev/dashboard-data.mjs";
 import { parseCliArgs, resolveTarget, table, UsageError, usageWindow } from "../../scripts/dev/platform-cli.mjs";
+import { summary } from "../../scripts/dev/platform-jobs.mjs";
 import { parseStartOptions } from "../../scripts/dev/platform-options.mjs";
 
 const ID = "3fa93dfa-9496-4cc8-b657-8e00c8b38c98";
@@ -115,5 +116,17 @@ describe("dashboardRows", () => {
     const missing = rows.find((r) => r.id === other);
     assert.deepEqual(missing.errors, ["not at the edge"]);
     assert.equal(missing.recovery_rate, null);
+  });
+});
+
+describe("jobs summary", () => {
+  it("says what billing and the drift check did, and shows a refusal as such", () => {
+    const ok = summary({
+      billing: { status: 200, body: { containers: 2, paused: ["a"], upgraded: [], resumed: [] } },
+      drift: { status: 200, body: { checked: 2, repaired: [], failed: ["b"] } },
+    });
+    assert.equal(ok, "jobs: billing 2 container(s), paused a, upgraded none; drift 2 checked, repaired none, failed b");
+    const refused = summary({ billing: { status: 401, body: { error: "unauthorized" } }, drift: { status: 200, body: { checked: 0, repaired: [], failed: [] } } });
+    assert.match(refused, /billing answered 401 \{"error":"unauthorized"\}/);
   });
 });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import postgres from "postgres";
 import { ensurePortFree, isAlive, stopGroup } from "../../scripts/dev/processes.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -77,7 +78,7 @@ describe("npm start: the platform end to end", () => {
   let containerId;
 
   before(async () => {
-    platform = startPlatform(dataDir);
+    platform = startPlatform(dataDir, ["--jobs-every", "1"]);
     local = JSON.parse(readFileSync(await platform.ready, "utf8"));
   });
 
@@ -135,7 +136,7 @@ describe("npm start: the platform end to end", () => {
 
     const usage = await cli(["usage", containerId, "--days", "2", "--json"], dataDir);
     assert.equal(usage.code, 0, usage.stderr);
-    assert.equal(JSON.parse(usage.stdout).total, 1);
+    assert.equal(JSON.parse(usage.stdout).total, 1, usage.stdout);
 
     const table = await cli(["containers"], dataDir);
     assert.equal(table.code, 0, table.stderr);
@@ -153,6 +154,31 @@ describe("npm start: the platform end to end", () => {
     const resumed = await cli(["resume", containerId], dataDir);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal((await getVia(local.edge_url, TEST_HOST, "/g/collect?v=2")).status, 204);
+  });
+
+  it("a change in the database reaches the edge by itself (outbox timer), and the jobs run", async () => {
+    assert.ok(containerId, "the container of the previous test");
+    const sql = postgres(local.database_url, { max: 1, prepare: false, onnotice: () => {} });
+    let version;
+    try {
+      [{ config_version: version }] = await sql`
+        update public.sgtm_containers set modules = modules || '{"cookie_keeper": false}'
+        where id = ${containerId} returning config_version`;
+    } finally {
+      await sql.end();
+    }
+    const deadline = Date.now() + 20_000;
+    let held;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const reply = await fetch(`${local.edge_url}/_edge/admin/containers/${containerId}`, {
+        headers: { authorization: `Bearer ${local.edge_admin_token}` },
+      });
+      held = await reply.json();
+    } while (held.config_version !== version && Date.now() < deadline);
+    assert.equal(held.config_version, version);
+    assert.equal(held.config.modules.cookie_keeper, false);
+    assert.match(platform.output(), /jobs: billing \d+ container\(s\), paused none, upgraded none; drift \d+ checked, repaired/);
   });
 
   it("the dashboard shows the container with its requests and no errors", async () => {
