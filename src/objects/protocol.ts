@@ -1,6 +1,7 @@
 /** What the Worker and the container object say to each other over RPC. */
 import type { EdgeConfig } from "../shared/edge-config";
 import type { RouteKey } from "../shared/routing-keys";
+import type { SessionDetection } from "../shared/session-detection";
 import type { UsageSnapshot } from "./usage";
 
 export type PauseState = { reason: string; since: string } | null;
@@ -45,13 +46,7 @@ export interface PreservedCookies {
   consent: { analytics: boolean | null; ads: boolean | null };
 }
 
-export interface DetectionReport {
-  loader_token: string;
-  session_id: string;
-  adblock: boolean;
-  itp: boolean;
-  site_id: string | null;
-}
+export type DetectionReport = Omit<SessionDetection, "detected_at">;
 
 /** What the Worker reports after a response: the raw log line and the visitor's kept cookies. */
 export interface AccessReport {

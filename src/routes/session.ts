@@ -11,6 +11,7 @@ import { applyCors } from "../edge/cors-headers";
 import { selectSite } from "../modules/site-select";
 import { urlSafeTokenSchema } from "../shared/edge-config";
 import { HttpError } from "../shared/errors";
+import { browserDetectionSchema } from "../shared/session-detection";
 
 type Args = [Env, ExecutionContext];
 
@@ -22,12 +23,6 @@ const bootSchema = z.object({
   gcs: z.string().max(8).optional(),
 });
 
-const detectionSchema = z.object({
-  loader_token: urlSafeTokenSchema,
-  session_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 url-safe characters"),
-  adblock: z.boolean(),
-  itp: z.boolean(),
-});
 
 /** Sessions already reported through this isolate: a flood costs no object call. */
 const seenSessions = new Set<string>();
@@ -80,7 +75,7 @@ async function boot(request: IRequest, env: Env, ctx: ExecutionContext) {
 }
 
 async function markSessionDetection(request: IRequest, env: Env, ctx: ExecutionContext) {
-  const body = await parseBody(request, detectionSchema);
+  const body = await parseBody(request, browserDetectionSchema);
   const seenKey = `${body.loader_token}:${body.session_id}`;
   // A repeat of a session this isolate already stored: idempotent, and no object call.
   if (seenSessions.has(seenKey)) return Response.json({ accepted: true }, { status: 202 });

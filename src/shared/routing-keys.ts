@@ -1,5 +1,5 @@
 /** The routing keys a config claims: every one may belong to one container only. */
-import type { EdgeConfig } from "./edge-config";
+import type { EdgeConfig } from "./edge-config.ts";
 
 export type RouteKey = `host:${string}` | `loader:${string}` | `site:${string}`;
 

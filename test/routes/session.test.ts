@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sessionDetectionSchema } from "../../src/shared/session-detection";
 import { makeConfig, ORIGIN } from "../support/config";
 import { edgeFetch, pushConfig } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
@@ -106,8 +107,11 @@ describe("POST /mark-session-detection (row 4)", () => {
     const deliveries = outbound.requests.filter((r) => r.url === `${CONTROL}/functions/v1/session-detections`);
     expect(deliveries).toHaveLength(2);
     expect(deliveries[1]!.headers.get("X-Edge-Auth")).toBe("test-edge-auth-secret");
-    const delivered = JSON.parse(outbound.bodies[outbound.bodies.length - 1]!) as { detections: Array<{ session_id: string }> };
-    expect(delivered.detections.map((d) => d.session_id)).toEqual(["session-0001", "session-0002"]);
+    const delivered = JSON.parse(outbound.bodies[outbound.bodies.length - 1]!) as { detections: unknown[] };
+    // What the edge sends is exactly what the control plane's sink accepts (one shared schema).
+    const detections = delivered.detections.map((d) => sessionDetectionSchema.parse(d));
+    expect(detections.map((d) => d.session_id)).toEqual(["session-0001", "session-0002"]);
+    expect(detections[0]).toMatchObject({ adblock: true, itp: false, site_id: config.sites[0]!.site_id });
   });
 
   it("400 for invalid reports, 404 for an unknown token", async () => {

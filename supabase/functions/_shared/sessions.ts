@@ -5,19 +5,13 @@
  * counted, never an error (the edge would only retry it forever).
  */
 import { z } from "zod";
-import { urlSafeTokenSchema } from "../../../src/shared/edge-config.ts";
+import { sessionDetectionSchema } from "../../../src/shared/session-detection.ts";
 import type { Sql } from "./db.ts";
 
 export const MAX_DETECTIONS = 500;
 
 export const detectionsBodySchema = z.strictObject({
-  detections: z.array(z.strictObject({
-    loader_token: urlSafeTokenSchema,
-    session_id: z.string().min(1).max(128),
-    adblock: z.boolean(),
-    itp: z.boolean(),
-    detected_at: z.iso.datetime({ offset: true }).optional(),
-  })).max(MAX_DETECTIONS),
+  detections: z.array(sessionDetectionSchema).max(MAX_DETECTIONS),
 });
 
 export type Detection = z.output<typeof detectionsBodySchema>["detections"][number];
