@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // Measures the tracking path (Worker -> container object -> origin, with cookie keeper,
-// CORS and logging) against a plain pass-through Worker, both under `wrangler dev` on this
-// machine, both proxying to the same local origin. Prints throughput, latency and the ratio.
+// CORS and logging) against a plain pass-through Worker on the same runtime: both run in
+// workerd through Miniflare, load hits workerd's socket directly (`wrangler dev` would put
+// its own Node proxy in front, which caps both near 400 req/s here), and both proxy to the
+// same local origin. The Worker is bundled exactly as `wrangler deploy` bundles it.
+// Load comes from wrk when installed (`apt-get install -y wrk`: a C client leaves the two
+// cores to the runtime), else from a keep-alive Node client.
 //   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2]
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createServer, Agent, request as httpRequest } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../dev/processes.mjs";
-import { startWorker } from "../dev/platform-worker.mjs";
+import { Miniflare } from "miniflare";
 
 const { values } = parseArgs({
   options: {
@@ -57,8 +62,40 @@ function benchConfig(originUrl) {
   };
 }
 
+const WRK = (() => {
+  try {
+    execFileSync("wrk", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch (error) {
+    return error.status === 1; // wrk --version prints its version and exits 1
+  }
+})();
+
+function load(port, seconds, connections) {
+  return WRK ? loadWithWrk(port, seconds, connections) : loadWithNode(port, seconds, connections);
+}
+
+/** Async on purpose: the origin answers from this process's event loop. */
+async function loadWithWrk(port, seconds, connections) {
+  const { stdout: output } = await promisify(execFile)(
+    "wrk",
+    ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", "Cookie: _ga=GA1.1.1.2", `http://127.0.0.1:${port}${HIT_PATH}`],
+    { encoding: "utf8" },
+  );
+  if (process.env.BENCH_DEBUG) console.log(output);
+  const ms = (label) => {
+    const match = output.match(new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`));
+    if (!match) return NaN;
+    return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]];
+  };
+  const non2xx = Number(output.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const socketErrors = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  return { rps: Number(output.match(/Requests\/sec:\s+([\d.]+)/)[1]), errors, p50: ms("50%"), p99: ms("99%") };
+}
+
 /** Keep-alive GET loops for `seconds`; returns request count, errors and latency percentiles. */
-async function load(port, seconds, connections) {
+async function loadWithNode(port, seconds, connections) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
   let errors = 0;
@@ -91,41 +128,66 @@ async function load(port, seconds, connections) {
   return { rps: latencies.length / seconds, errors, p50: pick(0.5), p99: pick(0.99) };
 }
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The Worker as `wrangler deploy` bundles it. */
+function bundleWorker(outdir) {
+  execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  return join(outdir, "worker.js");
+}
+
+async function startRuntime(workerOptions) {
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: true, ...workerOptions });
+  const url = await mf.ready;
+  return { mf, port: Number(url.port) };
+}
+
 async function main() {
   const origin = await startOrigin();
   const originUrl = `http://127.0.0.1:${origin.address().port}`;
   const dataDir = mkdtempSync(join(tmpdir(), "qaxal-bench-"));
-  const workers = [];
+  const runtimes = [];
   try {
-    const [edgePort, floorPort] = [await freePort(), await freePort()];
-    const edge = await startWorker({
-      port: edgePort,
-      persistTo: join(dataDir, "edge"),
-      vars: { EDGE_ADMIN_TOKEN: ADMIN_TOKEN, ORIGIN_TIMEOUT_MS: "10000" },
+    const edge = await startRuntime({
+      scriptPath: bundleWorker(join(dataDir, "build")),
+      modulesRoot: join(dataDir, "build"),
+      compatibilityFlags: ["nodejs_compat"],
+      durableObjects: {
+        CONTAINER: { className: "ContainerObject", useSQLite: true },
+        ROUTES: { className: "RoutesIndex", useSQLite: true },
+      },
+      durableObjectsPersist: join(dataDir, "do"),
+      kvNamespaces: ["EDGE_CACHE"],
+      r2Buckets: ["LOGS"],
+      analyticsEngineDatasets: { ACCESS_LOG: { dataset: "bench" } },
+      bindings: { EDGE_ADMIN_TOKEN: ADMIN_TOKEN, EDGE_AUTH_SECRET: "", CONTROL_PLANE_URL: "", ORIGIN_TIMEOUT_MS: "10000" },
     });
-    workers.push(edge);
-    const floor = await startWorker({
-      port: floorPort,
-      persistTo: join(dataDir, "floor"),
-      vars: { ORIGIN: originUrl },
-      configPath: fileURLToPath(new URL("./passthrough.wrangler.toml", import.meta.url)),
+    runtimes.push(edge);
+    const floor = await startRuntime({
+      script: readFileSync(new URL("./passthrough-worker.js", import.meta.url), "utf8"),
+      bindings: { ORIGIN: originUrl },
     });
-    workers.push(floor);
+    runtimes.push(floor);
+    const edgeUrl = `http://127.0.0.1:${edge.port}`;
     const config = benchConfig(originUrl);
-    const push = await fetch(`${edge.url}/_edge/admin/containers/${config.container_id}/config`, {
+    const push = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}/config`, {
       method: "PUT",
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify(config),
     });
     if (!push.ok) throw new Error(`config push failed: ${push.status} ${await push.text()}`);
 
-    console.log(`warming up (3 s each), then ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections`);
-    await load(floorPort, 3, CONNECTIONS);
-    await load(edgePort, 3, CONNECTIONS);
+    console.log(`load: ${WRK ? "wrk" : "node client"}; warm-up 3 s each, then ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections`);
+    await load(floor.port, 3, CONNECTIONS);
+    await load(edge.port, 3, CONNECTIONS);
     const results = { floor: [], edge: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      results.floor.push(await load(floorPort, SECONDS, CONNECTIONS));
-      results.edge.push(await load(edgePort, SECONDS, CONNECTIONS));
+      results.floor.push(await load(floor.port, SECONDS, CONNECTIONS));
+      results.edge.push(await load(edge.port, SECONDS, CONNECTIONS));
     }
     const summary = (runs) => ({
       rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length,
@@ -140,12 +202,12 @@ async function main() {
     console.log(row("pass-through Worker (floor)", floorSummary));
     console.log(row("qaxal edge tracking path", edgeSummary));
     console.log(`throughput ratio edge/floor: ${(edgeSummary.rps / floorSummary.rps).toFixed(2)}x (target >= 0.85x)`);
-    const usage = await fetch(`${edge.url}/_edge/admin/containers/${config.container_id}`, {
+    const usage = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     }).then((r) => r.json());
     console.log(`requests counted by the container object this month: ${usage.usage.month_requests}`);
   } finally {
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all(runtimes.map(({ mf }) => mf.dispose()));
     origin.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
