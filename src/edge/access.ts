@@ -69,10 +69,14 @@ function handOff(env: Env, ctx: ExecutionContext, containerId: string, report: A
     new Promise((resolve) => setTimeout(resolve, HAND_OFF_WINDOW_MS)).then(async () => {
       const reports = pending.get(containerId) ?? [];
       pending.delete(containerId);
-      try {
-        await containerStub(env, containerId).afterResponses(reports);
-      } catch (error) {
-        console.warn(`access log hand-off of ${reports.length} reports failed: ${String(error)}`);
+      // One retry on a fresh stub: a restarting object breaks the first call, not the second.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          await containerStub(env, containerId).afterResponses(reports);
+          return;
+        } catch (error) {
+          console.warn(`access log hand-off of ${reports.length} reports failed (attempt ${attempt}): ${String(error)}`);
+        }
       }
     }),
   );

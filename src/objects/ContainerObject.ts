@@ -125,8 +125,8 @@ export class ContainerObject extends DurableObject<Env> {
     const now = Date.now();
     const restore = this.config?.cookie_keeper.restore ?? false;
     this.ctx.storage.transactionSync(() => {
-      for (const { logLine, preserve } of reports) {
-        this.logs.append(logLine);
+      this.logs.append(reports.map((report) => report.logLine).join("\n"), reports.length);
+      for (const { preserve } of reports) {
         if (preserve && restore) this.cookies.preserve(preserve.fpid, preserve.cookies, preserve.consent, now);
       }
     });
@@ -139,7 +139,8 @@ export class ContainerObject extends DurableObject<Env> {
 
   /** Queues a session detection once per session; false when already known or dropped. */
   recordDetection(report: DetectionReport): boolean {
-    const stored = this.detections.append(JSON.stringify({ ...report, detected_at: new Date().toISOString() }), report.session_id);
+    const line = JSON.stringify({ ...report, detected_at: new Date().toISOString() });
+    const stored = this.detections.append(line, 1, report.session_id);
     if (stored) this.scheduleFlush(FLUSH_DELAY_MS);
     return stored;
   }
@@ -259,7 +260,7 @@ export class ContainerObject extends DurableObject<Env> {
     const day = new Date().toISOString().slice(0, 10);
     const key = `logs/${this.containerId ?? "unknown"}/${day}/${batch.firstId}-${batch.lastId}.ndjson`;
     try {
-      await this.env.LOGS.put(key, batch.lines.join("\n") + "\n", {
+      await this.env.LOGS.put(key, batch.bodies.join("\n") + "\n", {
         httpMetadata: { contentType: "application/x-ndjson" },
       });
       this.logs.confirm(batch);
@@ -273,7 +274,7 @@ export class ContainerObject extends DurableObject<Env> {
   private async flushDetections(): Promise<number> {
     const batch = this.detections.takeBatch(DETECTION_BATCH);
     if (!batch) return Infinity;
-    if (await deliverDetections(this.env, batch.lines)) {
+    if (await deliverDetections(this.env, batch.bodies)) {
       this.detections.confirm(batch);
       return this.detections.hasPending() ? 0 : Infinity;
     }

@@ -9,6 +9,10 @@ import type { Sql } from "./sql";
 type Consent = PreservedCookies["consent"];
 
 const MAX_VISITORS = 200_000;
+/** Visitors whose last write is remembered in memory, so a repeat hit writes nothing. */
+const MAX_REMEMBERED = 10_000;
+/** A visitor seen again within this time is not rewritten just to refresh its age. */
+const REFRESH_AFTER_MS = 3_600_000;
 
 function encodeConsent(value: boolean | null): number | null {
   return value === null ? null : value ? 1 : 0;
@@ -19,6 +23,8 @@ function decodeConsent(value: number | null): boolean | null {
 }
 
 export class CookieStore {
+  private readonly lastWritten = new Map<string, { signature: string; at: number }>();
+
   constructor(private readonly sql: Sql) {
     sql`CREATE TABLE IF NOT EXISTS preserved_visitors (
       fpid TEXT PRIMARY KEY, analytics INTEGER, ads INTEGER, updated_at INTEGER NOT NULL)`;
@@ -28,6 +34,11 @@ export class CookieStore {
   }
 
   preserve(fpid: string, cookies: Array<{ name: string; value: string }>, consent: Consent, now: number): void {
+    const signature = JSON.stringify([cookies, consent]);
+    const last = this.lastWritten.get(fpid);
+    if (last && last.signature === signature && now - last.at < REFRESH_AFTER_MS) return;
+    if (this.lastWritten.size >= MAX_REMEMBERED) this.lastWritten.clear();
+    this.lastWritten.set(fpid, { signature, at: now });
     this.sql`INSERT INTO preserved_visitors (fpid, analytics, ads, updated_at)
       VALUES (${fpid}, ${encodeConsent(consent.analytics)}, ${encodeConsent(consent.ads)}, ${now})
       ON CONFLICT (fpid) DO UPDATE SET analytics = excluded.analytics, ads = excluded.ads, updated_at = excluded.updated_at`;
@@ -56,11 +67,13 @@ export class CookieStore {
   }
 
   clear(): void {
+    this.lastWritten.clear();
     this.sql`DELETE FROM preserved_cookies`;
     this.sql`DELETE FROM preserved_visitors`;
   }
 
   forget(fpid: string): void {
+    this.lastWritten.delete(fpid);
     this.sql`DELETE FROM preserved_cookies WHERE fpid = ${fpid}`;
     this.sql`DELETE FROM preserved_visitors WHERE fpid = ${fpid}`;
   }

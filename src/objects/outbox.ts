@@ -1,8 +1,9 @@
 /**
- * A bounded, durable queue of lines in the object's SQLite, drained by the alarm.
- * Used for raw access logs (to R2) and session detections (to the control plane):
- * a line is deleted only after its sink confirmed it, so a crash or a failing sink
- * loses nothing; when the bound is hit the oldest lines go and are counted.
+ * A bounded, durable queue in the object's SQLite, drained by the alarm. Used for raw
+ * access logs (to R2) and session detections (to the control plane). An entry holds one
+ * or more lines (a hand-off of log lines is one row); it is marked delivered only after
+ * its sink confirmed it, so a crash or a failing sink loses nothing. When the bound is
+ * hit the oldest entries go and their lines are counted as dropped.
  */
 import type { Sql } from "./sql";
 
@@ -16,13 +17,18 @@ export interface OutboxStats {
 export interface OutboxBatch {
   firstId: number;
   lastId: number;
-  lines: string[];
+  /** Entry bodies in order; each holds `lines` lines joined by the caller's separator. */
+  bodies: string[];
+  lines: number;
 }
 
 const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 300_000;
 
+type EntryRow = { id: number; body: string; lines: number };
+
 export class Outbox {
+  /** Pending lines (not entries): the bound and the stats speak in lines. */
   private pending: number;
   private readonly table: string;
 
@@ -30,30 +36,43 @@ export class Outbox {
     private readonly sql: Sql,
     private readonly storage: DurableObjectStorage,
     name: string,
-    private readonly maxPending: number,
+    private readonly maxPendingLines: number,
   ) {
     this.table = `outbox_${name}`;
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe TEXT UNIQUE, line TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`);
+      id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe TEXT UNIQUE, body TEXT NOT NULL,
+      lines INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`);
     sql`CREATE TABLE IF NOT EXISTS outbox_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`;
-    this.pending = this.countPending();
+    const [row] = storage.sql
+      .exec<{ n: number | null }>(`SELECT SUM(lines) AS n FROM ${this.table} WHERE delivered = 0`)
+      .toArray();
+    this.pending = row?.n ?? 0;
   }
 
-  /** Queues a line; with a dedupe key a line is queued once ever (until purged). Returns false for a duplicate. */
-  append(line: string, dedupe: string | null = null): boolean {
+  /**
+   * Queues an entry of `lines` lines; with a dedupe key an entry is queued once ever (until
+   * purged). Returns false for a duplicate.
+   */
+  append(body: string, lines = 1, dedupe: string | null = null): boolean {
     const inserted = this.storage.sql
-      .exec(`INSERT INTO ${this.table} (dedupe, line) VALUES (?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id`, dedupe, line)
+      .exec(
+        `INSERT INTO ${this.table} (dedupe, body, lines) VALUES (?, ?, ?) ON CONFLICT (dedupe) DO NOTHING RETURNING id`,
+        dedupe,
+        body,
+        lines,
+      )
       .toArray();
     if (inserted.length === 0) return false;
-    this.pending += 1;
-    if (this.pending > this.maxPending) {
-      const excess = this.pending - this.maxPending;
-      this.storage.sql.exec(
-        `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE delivered = 0 ORDER BY id LIMIT ?)`,
-        excess,
-      );
-      this.pending -= excess;
-      this.bump("dropped", excess);
+    this.pending += lines;
+    while (this.pending > this.maxPendingLines) {
+      const [oldest] = this.storage.sql
+        .exec<{ lines: number }>(
+          `DELETE FROM ${this.table} WHERE id = (SELECT MIN(id) FROM ${this.table} WHERE delivered = 0) RETURNING lines`,
+        )
+        .toArray();
+      if (!oldest) break;
+      this.pending -= oldest.lines;
+      this.bump("dropped", oldest.lines);
     }
     return true;
   }
@@ -62,28 +81,33 @@ export class Outbox {
     return this.pending > 0;
   }
 
+  /** The oldest pending entries, up to `maxLines` lines (at least one entry). */
   takeBatch(maxLines: number): OutboxBatch | null {
-    const rows = this.storage.sql
-      .exec<{ id: number; line: string }>(
-        `SELECT id, line FROM ${this.table} WHERE delivered = 0 ORDER BY id LIMIT ?`,
-        maxLines,
-      )
-      .toArray();
+    const cursor = this.storage.sql.exec<EntryRow>(
+      `SELECT id, body, lines FROM ${this.table} WHERE delivered = 0 ORDER BY id`,
+    );
+    const rows: EntryRow[] = [];
+    let lines = 0;
+    for (const row of cursor) {
+      if (rows.length > 0 && lines + row.lines > maxLines) break;
+      rows.push(row);
+      lines += row.lines;
+    }
     if (rows.length === 0) return null;
-    return { firstId: rows[0]!.id, lastId: rows[rows.length - 1]!.id, lines: rows.map((row) => row.line) };
+    return { firstId: rows[0]!.id, lastId: rows[rows.length - 1]!.id, bodies: rows.map((row) => row.body), lines };
   }
 
-  /** Marks a batch delivered. Deduplicated lines stay (as delivered) so a replay is still refused. */
+  /** Marks a batch delivered. Deduplicated entries stay (as delivered) so a replay is still refused. */
   confirm(batch: OutboxBatch): void {
-    const delivered = this.storage.sql.exec(
+    this.storage.sql.exec(
       `UPDATE ${this.table} SET delivered = 1 WHERE delivered = 0 AND id BETWEEN ? AND ?`,
       batch.firstId,
       batch.lastId,
-    ).rowsWritten;
+    );
     this.storage.sql.exec(`DELETE FROM ${this.table} WHERE dedupe IS NULL AND delivered = 1`);
-    this.pending -= delivered;
-    this.bump("delivered", delivered);
-    this.resetAttempts();
+    this.pending -= batch.lines;
+    this.bump("delivered", batch.lines);
+    this.sql`DELETE FROM outbox_counters WHERE name = ${`${this.table}.attempts`}`;
   }
 
   /** Records a failed delivery and returns how long to wait before the next try. */
@@ -111,13 +135,6 @@ export class Outbox {
     };
   }
 
-  private countPending(): number {
-    const [row] = this.storage.sql
-      .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.table} WHERE delivered = 0`)
-      .toArray();
-    return row?.n ?? 0;
-  }
-
   private counter(name: string): number {
     const key = `${this.table}.${name}`;
     const [row] = this.sql<{ value: number }>`SELECT value FROM outbox_counters WHERE name = ${key}`;
@@ -129,9 +146,5 @@ export class Outbox {
     const [row] = this.sql<{ value: number }>`INSERT INTO outbox_counters (name, value) VALUES (${key}, ${by})
       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value`;
     return row?.value ?? by;
-  }
-
-  private resetAttempts(): void {
-    this.sql`DELETE FROM outbox_counters WHERE name = ${`${this.table}.attempts`}`;
   }
 }
