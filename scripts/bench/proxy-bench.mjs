@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Measures the tracking path (Worker -> container object -> origin, with cookie keeper,
-// CORS and logging) against a plain pass-through Worker on the same runtime: both run in
-// workerd through Miniflare, load hits workerd's socket directly (`wrangler dev` would put
-// its own Node proxy in front, which caps both near 400 req/s here), and both proxy to the
-// same local origin. The Worker is bundled exactly as `wrangler deploy` bundles it.
+// CORS and logging) against a plain pass-through Worker on the same runtime, both proxying
+// to the same local origin. Two runtimes:
+//   --runtime miniflare (default): workerd through Miniflare, load on workerd's own socket,
+//     the Worker bundled exactly as `wrangler deploy` bundles it;
+//   --runtime wrangler: both under `wrangler dev`, as the platform runs locally (its Node
+//     proxy in front of workerd caps both sides, so the ratio is compressed toward 1).
+// --persist-to DIR puts the objects' SQLite where you choose (e.g. /dev/shm, to see what
+// the disk's fsync of each durable usage write costs).
 // Load comes from wrk when installed (`apt-get install -y wrk`: a C client leaves the two
 // cores to the runtime), else from a keep-alive Node client.
-//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2]
+//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--runtime miniflare|wrangler] [--persist-to DIR]
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createServer, Agent, request as httpRequest } from "node:http";
@@ -16,12 +20,16 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { freePort } from "../dev/processes.mjs";
+import { startWorker } from "../dev/platform-worker.mjs";
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     rounds: { type: "string", default: "2" },
+    runtime: { type: "string", default: "miniflare" },
+    "persist-to": { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -140,38 +148,55 @@ function bundleWorker(outdir) {
   return join(outdir, "worker.js");
 }
 
-async function startRuntime(workerOptions) {
+async function startMiniflare(workerOptions) {
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: true, ...workerOptions });
   const url = await mf.ready;
-  return { mf, port: Number(url.port) };
+  return { port: Number(url.port), stop: () => mf.dispose() };
+}
+
+/** The edge Worker and the floor, each on its own port of the chosen runtime. */
+async function startRuntimes(originUrl, dataDir, persistTo) {
+  const edgeVars = { EDGE_ADMIN_TOKEN: ADMIN_TOKEN, EDGE_AUTH_SECRET: "", CONTROL_PLANE_URL: "", ORIGIN_TIMEOUT_MS: "10000" };
+  if (values.runtime === "wrangler") {
+    const edge = await startWorker({ port: await freePort(), persistTo, vars: edgeVars });
+    const floor = await startWorker({
+      port: await freePort(),
+      persistTo: join(dataDir, "floor"),
+      vars: { ORIGIN: originUrl },
+      configPath: fileURLToPath(new URL("./passthrough.wrangler.toml", import.meta.url)),
+    });
+    return { edge, floor };
+  }
+  const edge = await startMiniflare({
+    scriptPath: bundleWorker(join(dataDir, "build")),
+    modulesRoot: join(dataDir, "build"),
+    compatibilityFlags: ["nodejs_compat"],
+    durableObjects: {
+      CONTAINER: { className: "ContainerObject", useSQLite: true },
+      ROUTES: { className: "RoutesIndex", useSQLite: true },
+    },
+    durableObjectsPersist: persistTo,
+    kvNamespaces: ["EDGE_CACHE"],
+    r2Buckets: ["LOGS"],
+    analyticsEngineDatasets: { ACCESS_LOG: { dataset: "bench" } },
+    bindings: edgeVars,
+  });
+  const floor = await startMiniflare({
+    script: readFileSync(new URL("./passthrough-worker.js", import.meta.url), "utf8"),
+    bindings: { ORIGIN: originUrl },
+  });
+  return { edge, floor };
 }
 
 async function main() {
   const origin = await startOrigin();
   const originUrl = `http://127.0.0.1:${origin.address().port}`;
   const dataDir = mkdtempSync(join(tmpdir(), "qaxal-bench-"));
-  const runtimes = [];
+  const persistTo = mkdtempSync(join(values["persist-to"] ?? dataDir, "objects-"));
+  let runtimes;
   try {
-    const edge = await startRuntime({
-      scriptPath: bundleWorker(join(dataDir, "build")),
-      modulesRoot: join(dataDir, "build"),
-      compatibilityFlags: ["nodejs_compat"],
-      durableObjects: {
-        CONTAINER: { className: "ContainerObject", useSQLite: true },
-        ROUTES: { className: "RoutesIndex", useSQLite: true },
-      },
-      durableObjectsPersist: join(dataDir, "do"),
-      kvNamespaces: ["EDGE_CACHE"],
-      r2Buckets: ["LOGS"],
-      analyticsEngineDatasets: { ACCESS_LOG: { dataset: "bench" } },
-      bindings: { EDGE_ADMIN_TOKEN: ADMIN_TOKEN, EDGE_AUTH_SECRET: "", CONTROL_PLANE_URL: "", ORIGIN_TIMEOUT_MS: "10000" },
-    });
-    runtimes.push(edge);
-    const floor = await startRuntime({
-      script: readFileSync(new URL("./passthrough-worker.js", import.meta.url), "utf8"),
-      bindings: { ORIGIN: originUrl },
-    });
-    runtimes.push(floor);
+    runtimes = await startRuntimes(originUrl, dataDir, persistTo);
+    const { edge, floor } = runtimes;
     const edgeUrl = `http://127.0.0.1:${edge.port}`;
     const config = benchConfig(originUrl);
     const push = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}/config`, {
@@ -181,6 +206,7 @@ async function main() {
     });
     if (!push.ok) throw new Error(`config push failed: ${push.status} ${await push.text()}`);
 
+    console.log(`runtime: ${values.runtime}; objects' SQLite in ${persistTo}`);
     console.log(`load: ${WRK ? "wrk" : "node client"}; warm-up 3 s each, then ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections`);
     await load(floor.port, 3, CONNECTIONS);
     await load(edge.port, 3, CONNECTIONS);
@@ -207,8 +233,9 @@ async function main() {
     }).then((r) => r.json());
     console.log(`requests counted by the container object this month: ${usage.usage.month_requests}`);
   } finally {
-    await Promise.all(runtimes.map(({ mf }) => mf.dispose()));
+    await Promise.all([runtimes?.edge.stop(), runtimes?.floor.stop()]);
     origin.close();
+    rmSync(persistTo, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -8,11 +8,11 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export const WORKER_START_TIMEOUT_MS = 90_000;
 
 /**
- * @param {{ port: number, persistTo: string, vars: Record<string, string>, logFile?: string,
+ * @param {{ port: number, persistTo: string, vars: Record<string, string>, logFile?: string, configPath?: string,
  *   onSpawn?: (pid: number) => void }} options  onSpawn: told wrangler's pid (its group) before it is ready
  * @returns {Promise<{ url: string, port: number, pid: number, output(): string, stop(): Promise<void> }>}
  */
-export async function startWorker({ port, persistTo, vars, logFile, onSpawn }) {
+export async function startWorker({ port, persistTo, vars, logFile, configPath, onSpawn }) {
   const inspectorPort = await freePort();
   const args = [
     join(root, "node_modules/wrangler/bin/wrangler.js"), "dev",
@@ -21,6 +21,7 @@ export async function startWorker({ port, persistTo, vars, logFile, onSpawn }) {
     "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
     "--show-interactive-dev-session=false",
+    ...(configPath ? ["--config", configPath] : []),
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // wrangler's own entry rather than `npx wrangler`: a signal then reaches wrangler itself.
