@@ -13,8 +13,6 @@ import { reresolveRoute, resolveRoute } from "./route-cache";
 export interface Admission {
   entry: RouteEntry;
   prepared: PreparedConfig;
-  /** Set when the container is paused (only kinds that tolerate it see this: preflight). */
-  pausedReason: string | null;
   stub: DurableObjectStub<import("../objects/ContainerObject").ContainerObject>;
 }
 
@@ -62,7 +60,6 @@ export async function admit(
   return {
     entry,
     prepared,
-    pausedReason: decision.status === "paused" ? decision.reason : null,
     stub: containerStub(env, entry.container_id),
   };
 }

@@ -32,7 +32,8 @@ export function loaderConfig(config: EdgeConfig, site: Site): LoaderConfig {
   return {
     lt: config.loader_token,
     ct: site.container_token,
-    g: gtmLoadPath(site),
+    // Without recovery the /k/ route answers 404: GTM then comes through the plain proxy.
+    g: config.modules.gtm_recovery ? gtmLoadPath(site) : `/gtm.js?id=${site.web_gtm_id}`,
     m: {
       r: config.modules.gtm_recovery,
       k: config.modules.cookie_keeper && config.cookie_keeper.restore,

@@ -44,6 +44,7 @@ describe("renderLoader", () => {
       cookie_keeper: { ...base.cookie_keeper, restore: false },
     });
     expect(loaderConfig(off, off.sites[0]!).m).toEqual({ r: false, k: false, d: false });
+    expect(loaderConfig(off, off.sites[0]!).g).toBe("/gtm.js?id=GTM-AAAA11");
     const keeperOff = testConfig({ modules: { ...base.modules, cookie_keeper: false } });
     expect(loaderConfig(keeperOff, keeperOff.sites[0]!).m.k).toBe(false);
   });
