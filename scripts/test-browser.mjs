@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { selectTestFiles } from "./dev/test-files.mjs";
 import { runBounded, stopGroup } from "./dev/processes.mjs";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -20,15 +21,7 @@ if (!existsSync(CHROMIUM_PATH)) {
   process.exit(1);
 }
 
-const files = readdirSync(`${root}test/e2e`)
-  .filter((name) => name.endsWith(".e2e.mjs"))
-  .map((name) => `test/e2e/${name}`);
-const only = process.argv.slice(2);
-const selected = only.length ? files.filter((file) => only.some((part) => file.includes(part))) : files;
-if (selected.length === 0) {
-  console.error(`✗ no test/e2e/*.e2e.mjs file matches ${only.join(" ")}`);
-  process.exit(1);
-}
+const selected = selectTestFiles(root, "test/e2e", ".e2e.mjs");
 
 const pidDir = mkdtempSync(join(tmpdir(), "qaxal-browser-pids-"));
 process.on("exit", () => rmSync(pidDir, { recursive: true, force: true }));

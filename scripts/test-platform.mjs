@@ -8,20 +8,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { selectTestFiles } from "./dev/test-files.mjs";
 import { runBounded, stopGroup } from "./dev/processes.mjs";
 
 const OVERALL_TIMEOUT_MS = Number(process.env.PLATFORM_TEST_TIMEOUT_MS ?? 300_000);
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const files = readdirSync(`${root}test/platform`)
-  .filter((name) => name.endsWith(".test.mjs"))
-  .map((name) => `test/platform/${name}`);
-const only = process.argv.slice(2);
-const selected = only.length ? files.filter((file) => only.some((part) => file.includes(part))) : files;
-if (selected.length === 0) {
-  console.error(`✗ no test/platform/*.test.mjs file matches ${only.join(" ")}`);
-  process.exit(1);
-}
+const selected = selectTestFiles(root, "test/platform", ".test.mjs");
 
 const dataDir = mkdtempSync(join(tmpdir(), "qaxal-platform-test-"));
 const exitCode = await runBounded(process.execPath, ["--test", "--test-concurrency=1", ...selected], {
