@@ -154,6 +154,24 @@ describe("plan limit in real time", () => {
     expect(await usageOf(config.container_id)).toBe(4);
   });
 
+  it("a usage_limit pause lifts by itself when a new UTC month starts", async () => {
+    const config = makeConfig("newmonth", { plan: { monthly_request_limit: 2, auto_upgrade: false } });
+    mockOutbound({ [ORIGIN]: echo });
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-11-30T23:59:00Z") });
+    try {
+      await pushConfig(config);
+      await edgeFetch("https://www.newmonth.test/a");
+      await edgeFetch("https://www.newmonth.test/a");
+      expect((await edgeFetch("https://www.newmonth.test/a")).status).toBe(402);
+      vi.setSystemTime(new Date("2026-12-01T00:00:05Z"));
+      expect((await edgeFetch("https://www.newmonth.test/a")).status).toBe(200);
+      const body = await (await admin(`containers/${config.container_id}`)).json<{ usage: unknown; paused: unknown }>();
+      expect(body).toMatchObject({ paused: null, usage: { month: "2026-12", month_requests: 1, day_requests: 1 } });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a push does not lift an operator's pause", async () => {
     const config = makeConfig("keep-pause");
     mockOutbound({ [ORIGIN]: echo });
