@@ -4,7 +4,7 @@ import { recordAccess } from "./edge/access";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
 import { loaderRoutes } from "./routes/loader";
-import { proxyRoutes } from "./routes/proxy";
+import { preflightRoutes, proxyRoutes } from "./routes/proxy";
 import { recoveryRoutes } from "./routes/recovery";
 import { sessionRoutes } from "./routes/session";
 import { errorResponse, HttpError } from "./shared/errors";
@@ -21,6 +21,7 @@ function toErrorResponse(error: unknown): Response {
 const router = Router<IRequest, [Env, ExecutionContext]>({ catch: toErrorResponse });
 healthRoutes(router);
 adminRoutes(router);
+preflightRoutes(router);
 loaderRoutes(router);
 sessionRoutes(router);
 recoveryRoutes(router);

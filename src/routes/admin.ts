@@ -6,7 +6,7 @@ import { forgetRoutes } from "../edge/route-cache";
 import { bearerToken, secretsEqual } from "../edge/secrets";
 import { ROUTES_INDEX_NAME } from "../objects/RoutesIndex";
 import { parseEdgeConfig } from "../shared/edge-config";
-import { errorResponse, HttpError } from "../shared/errors";
+import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
 
 type Args = [Env, ExecutionContext];
@@ -134,5 +134,12 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .post("/_edge/admin/containers/:id/resume", resume)
     .delete("/_edge/admin/containers/:id", remove)
     .get("/_edge/admin/routes/:key", getRoute)
+    .all("/_edge/admin/containers", methodNotAllowed(["GET"]))
+    .all("/_edge/admin/containers/:id/config", methodNotAllowed(["PUT"]))
+    .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
+    .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
+    .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
+    .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
+    .all("/_edge/admin/routes/:key", methodNotAllowed(["GET"]))
     .all("/_edge/admin/*", NOT_FOUND);
 }

@@ -5,7 +5,7 @@ import type { PreparedConfig } from "../edge/prepared-config";
 import { renderLoader } from "../loader-template/render";
 import { selectSite } from "../modules/site-select";
 import type { Site } from "../shared/edge-config";
-import { errorResponse } from "../shared/errors";
+import { errorResponse, methodNotAllowed } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
 
@@ -52,5 +52,5 @@ async function serveLoader(request: IRequest, env: Env, ctx: ExecutionContext) {
 }
 
 export function loaderRoutes(router: RouterType<IRequest, Args>) {
-  router.get("/l/:file", serveLoader).head("/l/:file", serveLoader);
+  router.get("/l/:file", serveLoader).head("/l/:file", serveLoader).all("/l/:file", methodNotAllowed(["GET", "HEAD"]));
 }

@@ -42,6 +42,11 @@ async function proxy(request: IRequest, env: Env, ctx: ExecutionContext) {
   });
 }
 
+/** Registered before the edge's own endpoints: their browser calls are preflighted too. */
+export function preflightRoutes(router: RouterType<IRequest, Args>) {
+  router.options("*", preflight);
+}
+
 export function proxyRoutes(router: RouterType<IRequest, Args>) {
-  router.options("*", preflight).all("*", proxy);
+  router.all("*", proxy);
 }

@@ -8,7 +8,7 @@ import { admit } from "../edge/admission";
 import { forwardToOrigin } from "../edge/forward";
 import { decodeRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
 import { normalizeHost } from "../modules/site-select";
-import { errorResponse } from "../shared/errors";
+import { errorResponse, methodNotAllowed } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
 
@@ -33,5 +33,9 @@ async function recover(request: IRequest, env: Env, ctx: ExecutionContext) {
 }
 
 export function recoveryRoutes(router: RouterType<IRequest, Args>) {
-  router.get("/k/:token", recover).post("/k/:token", recover).head("/k/:token", recover);
+  router
+    .get("/k/:token", recover)
+    .post("/k/:token", recover)
+    .head("/k/:token", recover)
+    .all("/k/:token", methodNotAllowed(["GET", "HEAD", "POST"]));
 }

@@ -10,7 +10,7 @@ import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
 import { applyCors } from "../edge/cors-headers";
 import { selectSite } from "../modules/site-select";
 import { urlSafeTokenSchema } from "../shared/edge-config";
-import { HttpError } from "../shared/errors";
+import { HttpError, methodNotAllowed } from "../shared/errors";
 import { browserDetectionSchema } from "../shared/session-detection";
 
 type Args = [Env, ExecutionContext];
@@ -88,5 +88,9 @@ async function markSessionDetection(request: IRequest, env: Env, ctx: ExecutionC
 }
 
 export function sessionRoutes(router: RouterType<IRequest, Args>) {
-  router.post("/boot", boot).post("/mark-session-detection", markSessionDetection);
+  router
+    .post("/boot", boot)
+    .post("/mark-session-detection", markSessionDetection)
+    .all("/boot", methodNotAllowed(["POST"]))
+    .all("/mark-session-detection", methodNotAllowed(["POST"]));
 }

@@ -30,3 +30,9 @@ export class HttpError extends Error {
 export function errorResponse(status: number, error: ErrorCode, extra: Record<string, unknown> = {}): Response {
   return Response.json({ error, ...extra }, { status });
 }
+
+/** For a known path asked with another method. */
+export function methodNotAllowed(allowed: string[]): () => Response {
+  return () =>
+    Response.json({ error: "method_not_allowed", allowed }, { status: 405, headers: { Allow: allowed.join(", ") } });
+}

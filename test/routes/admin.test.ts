@@ -191,3 +191,44 @@ describe("GET, pause, resume, usage, delete", () => {
     expect((await admin(`containers/${config.container_id}`, { method: "DELETE" })).status).toBe(404);
   });
 });
+
+describe("methods", () => {
+  it.each([
+    ["PATCH", "containers/00000000-0000-4000-8000-000000000001/config", "PUT"],
+    ["GET", "containers/00000000-0000-4000-8000-000000000001/pause", "POST"],
+    ["POST", "containers", "GET"],
+  ])("%s %s is a 405 naming the allowed methods", async (method, path, allowed) => {
+    const response = await admin(path, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe(allowed);
+    expect(await response.json()).toEqual({ error: "method_not_allowed", allowed: [allowed] });
+  });
+
+  it("public edge endpoints answer 405 to other methods, never proxy them", async () => {
+    const outbound = mockOutbound({ [ORIGIN]: () => new Response("origin") });
+    const config = makeConfig("methods");
+    await pushConfig(config);
+    for (const [method, path] of [
+      ["GET", "/boot"],
+      ["PUT", "/mark-session-detection"],
+      ["DELETE", `/k/${config.sites[0]!.container_token}`],
+      ["POST", `/l/${config.loader_token}.js`],
+    ] as const) {
+      const response = await edgeFetch(`https://www.methods.test${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+    }
+    expect(outbound.requests).toHaveLength(0);
+  });
+
+  it("a cross-origin /boot is preflighted at the edge", async () => {
+    const config = makeConfig("bootpreflight");
+    await pushConfig(config);
+    const response = await edgeFetch("https://data.bootpreflight.test/boot", {
+      method: "OPTIONS",
+      headers: { Origin: "https://www.bootpreflight.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://www.bootpreflight.test");
+    expect(response.headers.get("Access-Control-Allow-Headers")).toBe("content-type");
+  });
+});
