@@ -3,11 +3,11 @@ import type { IRequest, RouterType } from "itty-router";
 import { containerStub } from "../edge/admission";
 import { forgetPreparedConfig } from "../edge/prepared-config";
 import { forgetRoutes } from "../edge/route-cache";
-import { bearerToken, secretsEqual } from "../edge/secrets";
 import { ROUTES_INDEX_NAME } from "../objects/RoutesIndex";
 import { parseEdgeConfig } from "../shared/edge-config";
 import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
+import { bearerToken, secretMatches } from "../shared/secrets";
 
 type Args = [Env, ExecutionContext];
 
@@ -24,8 +24,8 @@ function container(request: IRequest, env: Env) {
   return containerStub(env, id);
 }
 
-async function requireAdmin(request: IRequest, env: Env) {
-  if (!(await secretsEqual(bearerToken(request), env.EDGE_ADMIN_TOKEN))) return errorResponse(401, "unauthorized");
+function requireAdmin(request: IRequest, env: Env) {
+  if (!secretMatches(bearerToken(request), env.EDGE_ADMIN_TOKEN)) return errorResponse(401, "unauthorized");
 }
 
 async function readJson(request: Request, maxBytes: number, error: "invalid_config" | "invalid_body"): Promise<unknown> {

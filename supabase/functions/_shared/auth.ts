@@ -12,7 +12,8 @@
  * anon or service-role JWT is not a user.
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import { bearerToken, unauthorized } from "./http.ts";
+import { bearerToken } from "../../../src/shared/secrets.ts";
+import { unauthorized } from "./http.ts";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -3,6 +3,7 @@
  * (`{"error":"snake_case",...}`), body parsing and constant-time secret checks.
  */
 import type { z } from "zod";
+import { bearerToken, secretMatches } from "../../../src/shared/secrets.ts";
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return Response.json(body, { status, headers });
@@ -60,27 +61,6 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
     });
   }
   return parsed.data;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Compares a presented secret with the expected one in time independent of
- * where they differ. An unset/empty expected secret never matches, so a
- * missing env var fails closed.
- */
-export function secretMatches(presented: string | null | undefined, expected: string | undefined): boolean {
-  if (!expected || presented == null) return false;
-  const a = encoder.encode(presented);
-  const b = encoder.encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i]!;
-  return diff === 0;
-}
-
-export function bearerToken(request: Request): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-  return match ? match[1]! : null;
 }
 
 /** `X-Edge-Auth` equals env EDGE_AUTH_SECRET (the edge's shared secret). */
