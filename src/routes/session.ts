@@ -3,7 +3,8 @@
  * restoration) and POST /mark-session-detection (adblock/ITP reports).
  */
 import type { IRequest, RouterType } from "itty-router";
-import { z } from "zod";
+import { object, string } from "zod";
+import type { ZodType } from "zod";
 import { admit } from "../edge/admission";
 import { parseGcs } from "../modules/consent";
 import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
@@ -17,18 +18,17 @@ type Args = [Env, ExecutionContext];
 
 const MAX_BODY_BYTES = 4096;
 
-const bootSchema = z.object({
+const bootSchema = object({
   loader_token: urlSafeTokenSchema,
-  host: z.string().max(253).optional(),
-  gcs: z.string().max(8).optional(),
+  host: string().max(253).optional(),
+  gcs: string().max(8).optional(),
 });
-
 
 /** Sessions already reported through this isolate: a flood costs no object call. */
 const seenSessions = new Set<string>();
 const MAX_SEEN_SESSIONS = 100_000;
 
-async function parseBody<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
+async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
   const text = await request.text();
   if (text.length > MAX_BODY_BYTES) throw new HttpError(413, { error: "payload_too_large", max_bytes: MAX_BODY_BYTES });
   let json: unknown;

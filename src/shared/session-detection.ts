@@ -3,16 +3,17 @@
  * POST /mark-session-detection and what the edge delivers to the control plane's
  * `session-detections` sink (which adds the site and the time of the report).
  */
-import { z } from "zod";
+import { boolean, guid, iso, strictObject, string } from "zod";
+import type { output } from "zod";
 import { urlSafeTokenSchema } from "./edge-config.ts";
 
-export const sessionDetectionSchema = z.strictObject({
+export const sessionDetectionSchema = strictObject({
   loader_token: urlSafeTokenSchema,
-  session_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 url-safe characters"),
-  adblock: z.boolean(),
-  itp: z.boolean(),
-  site_id: z.guid().nullable().optional(),
-  detected_at: z.iso.datetime({ offset: true }).optional(),
+  session_id: string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 url-safe characters"),
+  adblock: boolean(),
+  itp: boolean(),
+  site_id: guid().nullable().optional(),
+  detected_at: iso.datetime({ offset: true }).optional(),
 });
 
 /** The browser's report: the four fields the loader sends, nothing else. */
@@ -23,4 +24,4 @@ export const browserDetectionSchema = sessionDetectionSchema.pick({
   itp: true,
 });
 
-export type SessionDetection = z.output<typeof sessionDetectionSchema>;
+export type SessionDetection = output<typeof sessionDetectionSchema>;
