@@ -50,5 +50,5 @@ export async function writeAppliedConfig(kv: KVNamespace, config: EdgeConfig, en
 }
 
 export async function dropCachedConfig(kv: KVNamespace, containerId: string): Promise<void> {
-  await Promise.allSettled([kv.delete(configCacheKey(containerId))]);
+  await kv.delete(configCacheKey(containerId)).catch(() => undefined);
 }

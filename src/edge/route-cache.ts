@@ -2,7 +2,7 @@
  * Routing key -> container, looked up in isolate memory, then KV, then the routes
  * index (the authority). Entries are hints: the container object re-checks ownership.
  */
-import { ROUTES_INDEX_NAME } from "../objects/RoutesIndex";
+import { routesIndex } from "../objects/RoutesIndex";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
 import { readCachedRoute, writeCachedRoute, dropCachedRoutes } from "./kv-cache";
 
@@ -25,9 +25,7 @@ export async function resolveRoute(env: Env, ctx: ExecutionContext, key: RouteKe
     remember(key, fromKv, now);
     return { entry: fromKv, fromCache: true };
   }
-  const entry = await lookupIndex(env, key);
-  remember(key, entry, now);
-  if (entry) ctx.waitUntil(writeCachedRoute(env.EDGE_CACHE, entry));
+  const entry = await askIndex(env, ctx, key);
   return entry ? { entry, fromCache: false } : null;
 }
 
@@ -35,10 +33,7 @@ export async function resolveRoute(env: Env, ctx: ExecutionContext, key: RouteKe
 export async function reresolveRoute(env: Env, ctx: ExecutionContext, key: RouteKey): Promise<RouteEntry | null> {
   memory.delete(key);
   ctx.waitUntil(dropCachedRoutes(env.EDGE_CACHE, [key]));
-  const entry = await lookupIndex(env, key);
-  remember(key, entry, Date.now());
-  if (entry) ctx.waitUntil(writeCachedRoute(env.EDGE_CACHE, entry));
-  return entry;
+  return askIndex(env, ctx, key);
 }
 
 /** Called after a config push through this isolate, so its new keys route at once. */
@@ -46,8 +41,12 @@ export function forgetRoutes(keys: Iterable<RouteKey>): void {
   for (const key of keys) memory.delete(key);
 }
 
-function lookupIndex(env: Env, key: RouteKey): Promise<RouteEntry | null> {
-  return env.ROUTES.get(env.ROUTES.idFromName(ROUTES_INDEX_NAME)).lookup(key);
+/** The authority's answer, remembered in memory and written back to KV. */
+async function askIndex(env: Env, ctx: ExecutionContext, key: RouteKey): Promise<RouteEntry | null> {
+  const entry = await routesIndex(env).lookup(key);
+  remember(key, entry, Date.now());
+  if (entry) ctx.waitUntil(writeCachedRoute(env.EDGE_CACHE, entry));
+  return entry;
 }
 
 function remember(key: RouteKey, entry: RouteEntry | null, now: number): void {

@@ -23,7 +23,7 @@ import type {
   PauseState,
   PreservedCookies,
 } from "./protocol";
-import { ROUTES_INDEX_NAME } from "./RoutesIndex";
+import { routesIndex } from "./RoutesIndex";
 import { sqlTag, type Sql } from "./sql";
 import { UsageCounter, utcDay, type UsageSnapshot } from "./usage";
 
@@ -159,7 +159,7 @@ export class ContainerObject extends DurableObject<Env> {
     if (config.config_version < current) return { status: "stale_version", current_version: current };
     if (config.config_version === current) return { status: "unchanged", config_version: current };
     const entries = routeEntries(config);
-    const claim = await this.routesIndex().claim(config.container_id, entries);
+    const claim = await routesIndex(this.env).claim(config.container_id, entries);
     if (!claim.ok) return { status: "route_conflict", key: claim.key };
     this.ctx.storage.transactionSync(() => {
       this.writeMeta("container_id", config.container_id);
@@ -219,7 +219,7 @@ export class ContainerObject extends DurableObject<Env> {
     const result = this.applying.then(async () => {
       if (!this.config || this.deleted) return false;
       const containerId = this.config.container_id;
-      const released = await this.routesIndex().release(containerId);
+      const released = await routesIndex(this.env).release(containerId);
       this.ctx.storage.transactionSync(() => {
         this.sql`DELETE FROM meta WHERE key IN ('config', 'paused')`;
         this.writeMeta("deleted", new Date().toISOString());
@@ -336,9 +336,5 @@ export class ContainerObject extends DurableObject<Env> {
   private writeMeta(key: string, value: string): void {
     this.sql`INSERT INTO meta (key, value) VALUES (${key}, ${value})
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
-  }
-
-  private routesIndex() {
-    return this.env.ROUTES.get(this.env.ROUTES.idFromName(ROUTES_INDEX_NAME));
   }
 }

@@ -3,7 +3,7 @@ import type { IRequest, RouterType } from "itty-router";
 import { containerStub } from "../edge/admission";
 import { forgetPreparedConfig } from "../edge/prepared-config";
 import { forgetRoutes } from "../edge/route-cache";
-import { ROUTES_INDEX_NAME } from "../objects/RoutesIndex";
+import { routesIndex } from "../objects/RoutesIndex";
 import { parseEdgeConfig } from "../shared/edge-config";
 import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
@@ -102,10 +102,6 @@ async function remove(request: IRequest, env: Env) {
   const deleted = await container(request, env).deleteContainer();
   forgetPreparedConfig(request.params.id ?? "");
   return deleted ? Response.json({ deleted: true }) : NOT_FOUND();
-}
-
-function routesIndex(env: Env) {
-  return env.ROUTES.get(env.ROUTES.idFromName(ROUTES_INDEX_NAME));
 }
 
 async function getRoute(request: IRequest, env: Env) {
