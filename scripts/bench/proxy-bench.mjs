@@ -38,14 +38,17 @@ const ROUNDS = Number(values.rounds);
 const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 const HIT_PATH = "/g/collect?v=2&tid=G-BENCH&gcs=G111&cid=123.456&en=page_view";
 
+/** The origin; counts the hits that came through the edge (they carry X-Forwarded-Host). */
 function startOrigin() {
   const server = createServer((req, res) => {
+    if (req.headers["x-forwarded-host"]) server.edgeHits += 1;
     req.resume();
     req.on("end", () => {
       res.writeHead(200, { "content-type": "text/plain", "set-cookie": "FPID=FPID2.2.bench; Path=/; HttpOnly" });
       res.end("ok");
     });
   });
+  server.edgeHits = 0;
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
@@ -228,10 +231,14 @@ async function main() {
     console.log(row("pass-through Worker (floor)", floorSummary));
     console.log(row("qaxal edge tracking path", edgeSummary));
     console.log(`throughput ratio edge/floor: ${(edgeSummary.rps / floorSummary.rps).toFixed(2)}x (target >= 0.85x)`);
+    // Leases end within a second and give their unused slots back: then counts must be exact.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const usage = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     }).then((r) => r.json());
-    console.log(`requests counted by the container object this month: ${usage.usage.month_requests}`);
+    const counted = usage.usage.month_requests;
+    const verdict = counted === origin.edgeHits ? "exact" : `OFF BY ${counted - origin.edgeHits}`;
+    console.log(`usage: the object counted ${counted}, the origin received ${origin.edgeHits} through the edge (${verdict})`);
   } finally {
     await Promise.all([runtimes?.edge.stop(), runtimes?.floor.stop()]);
     origin.close();

@@ -3,10 +3,11 @@
  * path. The object owns pause state, usage and config_version; the Worker keeps the
  * prepared config of the version the object confirms.
  */
-import type { AdmitDecision, AdmitKind } from "../objects/protocol";
+import { COUNTED_KINDS, type AdmitDecision, type AdmitKind, type Lease } from "../objects/protocol";
 import { HttpError } from "../shared/errors";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
 import { noteAccess } from "./access";
+import { answered, holdLease, leaseMinRate, slotsToAsk, useLeasedSlot } from "./leases";
 import { prepareConfig, preparedConfig, type PreparedConfig } from "./prepared-config";
 import { reresolveRoute, resolveRoute } from "./route-cache";
 
@@ -37,12 +38,17 @@ export async function admit(
   const resolved = await resolveRoute(env, ctx, key);
   if (!resolved) throw NOT_FOUND;
   let entry = resolved.entry;
-  let { decision, held } = await ask(env, entry, key, kind);
+  const leased = admitOnLease(env, entry, key, kind);
+  if (leased) {
+    noteAccess(request, { containerId: entry.container_id, configVersion: leased.prepared.config.config_version });
+    return leased;
+  }
+  let { decision, held } = await ask(env, ctx, entry, key, kind);
   if (decision.status === "not_found" && resolved.fromCache) {
     const fresh = await reresolveRoute(env, ctx, key);
     if (!fresh || fresh.container_id === entry.container_id) throw NOT_FOUND;
     entry = fresh;
-    ({ decision, held } = await ask(env, entry, key, kind));
+    ({ decision, held } = await ask(env, ctx, entry, key, kind));
   }
   noteAccess(request, { containerId: entry.container_id, paused: decision.status === "paused" });
   switch (decision.status) {
@@ -64,18 +70,37 @@ export async function admit(
   };
 }
 
+/** A counted request covered by a slot this isolate holds: no hop (see leases.ts). */
+function admitOnLease(env: Env, entry: RouteEntry, key: RouteKey, kind: AdmitKind): Admission | null {
+  const module = COUNTED_KINDS[kind];
+  const prepared = preparedConfig(entry.container_id);
+  if (!module || !prepared || leaseMinRate(env.ADMISSION_LEASE_MIN_RPS) === null) return null;
+  const { config, keys } = prepared;
+  if (!keys.has(key) || !config.modules[module]) return null;
+  if (!useLeasedSlot(entry.container_id, config.config_version, Date.now())) return null;
+  return { entry, prepared, stub: containerStub(env, entry.container_id) };
+}
+
 async function ask(
   env: Env,
+  ctx: ExecutionContext,
   entry: RouteEntry,
   key: RouteKey,
   kind: AdmitKind,
 ): Promise<{ decision: AdmitDecision; held: PreparedConfig | undefined }> {
-  const held = preparedConfig(entry.container_id);
-  const decision = await containerStub(env, entry.container_id).admit({
-    containerId: entry.container_id,
-    key,
-    kind,
-    knownVersion: held?.config.config_version ?? 0,
-  });
+  const containerId = entry.container_id;
+  const held = preparedConfig(containerId);
+  const want = COUNTED_KINDS[kind] ? slotsToAsk(containerId, leaseMinRate(env.ADMISSION_LEASE_MIN_RPS)) : 0;
+  const stub = containerStub(env, containerId);
+  let decision: AdmitDecision;
+  try {
+    decision = await stub.admit({ containerId, key, kind, knownVersion: held?.config.config_version ?? 0, want });
+  } finally {
+    if (want > 0) answered(containerId);
+  }
+  if (decision.status === "ok" && decision.lease) {
+    const giveBack = (lease: Lease) => containerStub(env, containerId).returnLease(lease);
+    holdLease(containerId, decision.version, decision.lease, Date.now(), giveBack, (work) => ctx.waitUntil(work));
+  }
   return { decision, held };
 }

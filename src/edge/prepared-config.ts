@@ -3,13 +3,15 @@
  * memory, so the warm path does no parsing and no storage reads.
  */
 import type { EdgeConfig, Site } from "../shared/edge-config";
-import { routedHosts } from "../shared/routing-keys";
+import { routedHosts, routeEntries, type RouteKey } from "../shared/routing-keys";
 
 export interface PreparedConfig {
   readonly config: EdgeConfig;
   /** Every host of the container: CORS and X-Public-Host accept only these. */
   readonly hosts: ReadonlySet<string>;
   readonly siteByToken: ReadonlyMap<string, Site>;
+  /** Routing keys this version owns: a leased request is checked against them. */
+  readonly keys: ReadonlySet<RouteKey>;
   /** Rendered loader per site, filled on first use. */
   readonly loaderBySite: Map<string, { body: string; etag: string }>;
 }
@@ -28,6 +30,7 @@ export function prepareConfig(config: EdgeConfig): PreparedConfig {
     config,
     hosts: new Set(routedHosts(config).keys()),
     siteByToken: new Map(config.sites.map((site) => [site.container_token, site])),
+    keys: new Set(routeEntries(config).map((entry) => entry.key)),
     loaderBySite: new Map(),
   };
   if (prepared.size >= MAX_PREPARED) prepared.clear();

@@ -12,16 +12,17 @@ import { parseEdgeConfig, type EdgeConfig } from "../shared/edge-config";
 import { routeEntries, type RouteKey } from "../shared/routing-keys";
 import { CookieStore } from "./cookie-store";
 import { Outbox } from "./outbox";
-import type {
-  AccessReport,
-  AdmitDecision,
-  AdmitKind,
-  AdmitRequest,
-  ApplyResult,
-  ContainerInspection,
-  DetectionReport,
-  PauseState,
-  PreservedCookies,
+import {
+  COUNTED_KINDS,
+  type AccessReport,
+  type AdmitDecision,
+  type AdmitRequest,
+  type ApplyResult,
+  type ContainerInspection,
+  type DetectionReport,
+  type Lease,
+  type PauseState,
+  type PreservedCookies,
 } from "./protocol";
 import { routesIndex } from "./RoutesIndex";
 import { sqlTag, type Sql } from "./sql";
@@ -35,12 +36,7 @@ const DETECTION_BATCH = 200;
 const MAX_PENDING_LOG_LINES = 50_000;
 const MAX_PENDING_DETECTIONS = 10_000;
 const KEEP_DELIVERED_SESSIONS = 50_000;
-
-/** Requests of these kinds reach the origin: they need their module on and are counted. */
-const COUNTED_KINDS: Partial<Record<AdmitKind, keyof EdgeConfig["modules"]>> = {
-  proxy: "sgtm_proxy",
-  recovery: "gtm_recovery",
-};
+const MAX_LEASE_SLOTS = 1_000;
 
 type MetaRow = { key: string; value: string };
 
@@ -90,11 +86,33 @@ export class ContainerObject extends DurableObject<Env> {
       this.liftUsagePauseUnderLimit(config, now);
     }
     if (this.paused) return { status: "paused", reason: this.paused.reason, version: config.config_version, ...attach };
-    if (module) {
-      this.usage.increment(now);
-      if (this.overLimit(config, this.usage.monthTotal(now))) this.setPause(USAGE_LIMIT_REASON, now);
-    }
-    return { status: "ok", version: config.config_version, ...attach };
+    if (!module) return { status: "ok", version: config.config_version, ...attach };
+    this.usage.increment(now);
+    const slots = this.leaseSlots(config, request.want ?? 0, this.usage.monthTotal(now));
+    if (slots > 0) this.usage.increment(now, slots);
+    if (this.overLimit(config, this.usage.monthTotal(now))) this.setPause(USAGE_LIMIT_REASON, now);
+    const lease = slots > 0 ? { lease: { slots, day: utcDay(now) } } : {};
+    return { status: "ok", version: config.config_version, ...attach, ...lease };
+  }
+
+  /**
+   * Slots a busy isolate may use without asking (counted now, returned if unused). Never
+   * more than half of what is left under the limit, so the last requests before it are
+   * decided one by one and the limit is exact.
+   */
+  private leaseSlots(config: EdgeConfig, want: number, monthRequests: number): number {
+    const wanted = Math.min(Math.max(0, Math.floor(want)), MAX_LEASE_SLOTS);
+    const limit = config.plan.monthly_request_limit;
+    if (limit === null || config.plan.auto_upgrade) return wanted;
+    return Math.min(wanted, Math.floor((limit - monthRequests) / 2));
+  }
+
+  /** Un-counts the unused slots of an expired lease. */
+  returnLease(lease: Lease): void {
+    if (!this.config || this.deleted || !(lease.slots > 0)) return;
+    const now = Date.now();
+    this.usage.release(lease.day, Math.floor(lease.slots), now);
+    if (this.paused?.reason === USAGE_LIMIT_REASON) this.liftUsagePauseUnderLimit(this.config, now);
   }
 
   private async admitCold(request: AdmitRequest): Promise<AdmitDecision> {

@@ -9,6 +9,12 @@ export type PauseState = { reason: string; since: string } | null;
 /** Which request the Worker asks about; `counted` kinds go to the origin and are billed. */
 export type AdmitKind = "proxy" | "recovery" | "loader" | "boot" | "detection" | "preflight";
 
+/** Requests of these kinds reach the origin: they need their module on and are counted. */
+export const COUNTED_KINDS: Partial<Record<AdmitKind, keyof EdgeConfig["modules"]>> = {
+  proxy: "sgtm_proxy",
+  recovery: "gtm_recovery",
+};
+
 export interface AdmitRequest {
   containerId: string;
   /** The routing key the Worker resolved; the object re-checks that it still owns it. */
@@ -16,10 +22,18 @@ export interface AdmitRequest {
   kind: AdmitKind;
   /** config_version the Worker holds in memory: the config is sent back only when it differs. */
   knownVersion: number;
+  /** Slots beyond this request the Worker would like to hold as a lease (busy isolates only). */
+  want?: number;
+}
+
+/** Pre-counted slots for later requests of the same isolate, counted on `day`. */
+export interface Lease {
+  slots: number;
+  day: string;
 }
 
 export type AdmitDecision =
-  | { status: "ok"; version: number; config?: EdgeConfig }
+  | { status: "ok"; version: number; config?: EdgeConfig; lease?: Lease }
   | { status: "paused"; reason: string; version: number; config?: EdgeConfig }
   | { status: "not_found" }
   | { status: "module_off" }

@@ -28,13 +28,19 @@ export class UsageCounter {
     return this.monthRequests;
   }
 
-  /** Counts one request; the row is written before the caller's response leaves the object. */
-  increment(now: number): void {
+  /** Counts requests; the row is written before the caller's response leaves the object. */
+  increment(now: number, by = 1): void {
     if (now >= this.nextDayAt) this.rollTo(now);
-    this.sql`INSERT INTO usage_daily (day, requests) VALUES (${this.day}, 1)
-      ON CONFLICT (day) DO UPDATE SET requests = requests + 1`;
-    this.dayRequests += 1;
-    this.monthRequests += 1;
+    this.sql`INSERT INTO usage_daily (day, requests) VALUES (${this.day}, ${by})
+      ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests`;
+    this.dayRequests += by;
+    this.monthRequests += by;
+  }
+
+  /** Un-counts lease slots that were never used, on the day they were counted. */
+  release(day: string, count: number, now: number): void {
+    this.sql`UPDATE usage_daily SET requests = MAX(0, requests - ${count}) WHERE day = ${day}`;
+    this.rollTo(now);
   }
 
   snapshot(now: number): UsageSnapshot {

@@ -1,6 +1,7 @@
 /** Admin API (contract section 2): control plane and operators. Bearer EDGE_ADMIN_TOKEN on every call. */
 import type { IRequest, RouterType } from "itty-router";
 import { containerStub } from "../edge/admission";
+import { endLease } from "../edge/leases";
 import { forgetPreparedConfig } from "../edge/prepared-config";
 import { forgetRoutes } from "../edge/route-cache";
 import { routesIndex } from "../objects/RoutesIndex";
@@ -38,7 +39,12 @@ async function readJson(request: Request, maxBytes: number, error: "invalid_conf
   }
 }
 
-async function putConfig(request: IRequest, env: Env) {
+/** A change made through this isolate ends its lease on the container at once (leases.ts). */
+function endLocalLease(ctx: ExecutionContext, containerId: string): void {
+  ctx.waitUntil(endLease(containerId));
+}
+
+async function putConfig(request: IRequest, env: Env, ctx: ExecutionContext) {
   const parsed = parseEdgeConfig(await readJson(request, MAX_CONFIG_BYTES, "invalid_config"));
   if (!parsed.ok) return errorResponse(400, "invalid_config", { issues: parsed.issues });
   const config = parsed.config;
@@ -51,6 +57,7 @@ async function putConfig(request: IRequest, env: Env) {
   switch (result.status) {
     case "applied":
       forgetPreparedConfig(config.container_id);
+      endLocalLease(ctx, config.container_id);
       forgetRoutes(routeEntries(config).map((entry) => entry.key));
       return Response.json({ applied: true, config_version: result.config_version });
     case "unchanged":
@@ -81,7 +88,7 @@ async function getUsage(request: IRequest, env: Env) {
   return days ? Response.json({ days }) : NOT_FOUND();
 }
 
-async function pause(request: IRequest, env: Env) {
+async function pause(request: IRequest, env: Env, ctx: ExecutionContext) {
   const body = await readJson(request, 4096, "invalid_body");
   const reason = (body as { reason?: unknown } | null)?.reason;
   if (typeof reason !== "string" || !/^[\x20-\x7e]{1,200}$/.test(reason)) {
@@ -90,6 +97,7 @@ async function pause(request: IRequest, env: Env) {
     });
   }
   const paused = await container(request, env).pause(reason);
+  endLocalLease(ctx, request.params.id ?? "");
   return paused ? Response.json({ paused }) : NOT_FOUND();
 }
 
@@ -98,9 +106,10 @@ async function resume(request: IRequest, env: Env) {
   return resumed ? Response.json({ paused: null }) : NOT_FOUND();
 }
 
-async function remove(request: IRequest, env: Env) {
+async function remove(request: IRequest, env: Env, ctx: ExecutionContext) {
   const deleted = await container(request, env).deleteContainer();
   forgetPreparedConfig(request.params.id ?? "");
+  endLocalLease(ctx, request.params.id ?? "");
   return deleted ? Response.json({ deleted: true }) : NOT_FOUND();
 }
 
