@@ -7,10 +7,12 @@
 //   --runtime wrangler: both under `wrangler dev`, as the platform runs locally (its Node
 //     proxy in front of workerd caps both sides, so the ratio is compressed toward 1).
 // --persist-to DIR puts the objects' SQLite where you choose (e.g. /dev/shm, to see what
-// the disk's fsync of each durable usage write costs).
+// the disk's fsync of each durable usage write costs). --lease-min-rps off measures the
+// strict mode (the object decides every request; see src/edge/leases.ts).
 // Load comes from wrk when installed (`apt-get install -y wrk`: a C client leaves the two
 // cores to the runtime), else from a keep-alive Node client.
-//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--runtime miniflare|wrangler] [--persist-to DIR]
+//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--runtime miniflare|wrangler]
+//                    [--persist-to DIR] [--lease-min-rps N|off]
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createServer, Agent, request as httpRequest } from "node:http";
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     runtime: { type: "string", default: "miniflare" },
     "persist-to": { type: "string" },
+    "lease-min-rps": { type: "string", default: "200" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -159,7 +162,13 @@ async function startMiniflare(workerOptions) {
 
 /** The edge Worker and the floor, each on its own port of the chosen runtime. */
 async function startRuntimes(originUrl, dataDir, persistTo) {
-  const edgeVars = { EDGE_ADMIN_TOKEN: ADMIN_TOKEN, EDGE_AUTH_SECRET: "", CONTROL_PLANE_URL: "", ORIGIN_TIMEOUT_MS: "10000" };
+  const edgeVars = {
+    EDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+    EDGE_AUTH_SECRET: "",
+    CONTROL_PLANE_URL: "",
+    ORIGIN_TIMEOUT_MS: "10000",
+    ADMISSION_LEASE_MIN_RPS: values["lease-min-rps"],
+  };
   if (values.runtime === "wrangler") {
     const edge = await startWorker({ port: await freePort(), persistTo, vars: edgeVars });
     const floor = await startWorker({
@@ -209,7 +218,7 @@ async function main() {
     });
     if (!push.ok) throw new Error(`config push failed: ${push.status} ${await push.text()}`);
 
-    console.log(`runtime: ${values.runtime}; objects' SQLite in ${persistTo}`);
+    console.log(`runtime: ${values.runtime}; objects' SQLite in ${persistTo}; ADMISSION_LEASE_MIN_RPS=${values["lease-min-rps"]}`);
     console.log(`load: ${WRK ? "wrk" : "node client"}; warm-up 3 s each, then ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections`);
     await load(floor.port, 3, CONNECTIONS);
     await load(edge.port, 3, CONNECTIONS);
