@@ -14,7 +14,6 @@ import { reresolveRoute, resolveRoute } from "./route-cache";
 export interface Admission {
   entry: RouteEntry;
   prepared: PreparedConfig;
-  stub: DurableObjectStub<import("../objects/ContainerObject").ContainerObject>;
 }
 
 const NOT_FOUND = new HttpError(404, { error: "not_found" });
@@ -63,11 +62,7 @@ export async function admit(
   const prepared = decision.config ? prepareConfig(decision.config) : held;
   if (!prepared) throw new HttpError(500, { error: "config_unavailable" });
   noteAccess(request, { configVersion: prepared.config.config_version });
-  return {
-    entry,
-    prepared,
-    stub: containerStub(env, entry.container_id),
-  };
+  return { entry, prepared };
 }
 
 /** A counted request covered by a slot this isolate holds: no hop (see leases.ts). */
@@ -78,7 +73,7 @@ function admitOnLease(env: Env, entry: RouteEntry, key: RouteKey, kind: AdmitKin
   const { config, keys } = prepared;
   if (!keys.has(key) || !config.modules[module]) return null;
   if (!useLeasedSlot(entry.container_id, config.config_version, Date.now())) return null;
-  return { entry, prepared, stub: containerStub(env, entry.container_id) };
+  return { entry, prepared };
 }
 
 async function ask(

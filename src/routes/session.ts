@@ -5,7 +5,7 @@
 import type { IRequest, RouterType } from "itty-router";
 import { object, string } from "zod";
 import type { ZodType } from "zod";
-import { admit } from "../edge/admission";
+import { admit, containerStub } from "../edge/admission";
 import { parseGcs } from "../modules/consent";
 import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
 import { applyCors } from "../edge/cors-headers";
@@ -57,7 +57,7 @@ async function boot(request: IRequest, env: Env, ctx: ExecutionContext) {
   const site = selectSite(config, new URL(request.url).hostname, body.host ?? null);
   const requestCookieHeader = request.headers.get("Cookie");
   const fpid = parseCookieHeader(requestCookieHeader).get("FPID");
-  const preserved = config.modules.cookie_keeper && fpid ? await admission.stub.preservedCookies(fpid) : null;
+  const preserved = config.modules.cookie_keeper && fpid ? await containerStub(env, admission.entry.container_id).preservedCookies(fpid) : null;
   const restore = preserved
     ? restoreCookies({
         preserved: preserved.cookies,
@@ -81,7 +81,7 @@ async function markSessionDetection(request: IRequest, env: Env, ctx: ExecutionC
   if (seenSessions.has(seenKey)) return Response.json({ accepted: true }, { status: 202 });
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "detection");
   const site = selectSite(admission.prepared.config, new URL(request.url).hostname, request.headers.get("X-Public-Host"));
-  await admission.stub.recordDetection({ ...body, site_id: site.site_id });
+  await containerStub(env, admission.entry.container_id).recordDetection({ ...body, site_id: site.site_id });
   if (seenSessions.size >= MAX_SEEN_SESSIONS) seenSessions.clear();
   seenSessions.add(seenKey);
   return withCors(Response.json({ accepted: true }, { status: 202 }), request, admission.prepared.hosts);
