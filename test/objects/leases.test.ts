@@ -3,8 +3,21 @@ import { describe, expect, it } from "vitest";
 import { makeConfig } from "../support/config";
 import { admin, pushConfig } from "../support/edge";
 
-function stubOf(containerId: string) {
-  return env.CONTAINER.get(env.CONTAINER.idFromName(containerId));
+/** Asks the container's object directly, the way the Worker does, for `want` lease slots. */
+function asker(config: ReturnType<typeof makeConfig>) {
+  const stub = env.CONTAINER.get(env.CONTAINER.idFromName(config.container_id));
+  const site = config.sites[0]!;
+  return {
+    stub,
+    ask: (kind: "proxy" | "loader" = "proxy", want = 50) =>
+      stub.admit({
+        containerId: config.container_id,
+        key: kind === "proxy" ? `host:${site.primary_host}` : `loader:${config.loader_token}`,
+        kind,
+        knownVersion: 1,
+        want,
+      }),
+  };
 }
 
 async function monthRequests(containerId: string) {
@@ -16,14 +29,8 @@ describe("ContainerObject leases", () => {
   it("grants the slots asked for on an unlimited plan, counted at once, and takes back the unused", async () => {
     const config = makeConfig("lease-unlimited");
     await pushConfig(config);
-    const stub = stubOf(config.container_id);
-    const decision = await stub.admit({
-      containerId: config.container_id,
-      key: `host:www.lease-unlimited.test`,
-      kind: "proxy",
-      knownVersion: 1,
-      want: 50,
-    });
+    const { stub, ask } = asker(config);
+    const decision = await ask();
     expect(decision).toMatchObject({ status: "ok", lease: { slots: 50, day: new Date().toISOString().slice(0, 10) } });
     expect(await monthRequests(config.container_id)).toBe(51);
     await stub.returnLease({ slots: 20, day: new Date().toISOString().slice(0, 10) });
@@ -33,9 +40,7 @@ describe("ContainerObject leases", () => {
   it("never grants more than half of what is left under the limit, so the limit stays exact", async () => {
     const config = makeConfig("lease-limited", { plan: { monthly_request_limit: 10, auto_upgrade: false } });
     await pushConfig(config);
-    const stub = stubOf(config.container_id);
-    const ask = () =>
-      stub.admit({ containerId: config.container_id, key: `host:www.lease-limited.test`, kind: "proxy", knownVersion: 1, want: 100 });
+    const ask = () => asker(config).ask("proxy", 100);
     const grants: number[] = [];
     let admitted = 0;
     for (let i = 0; i < 12; i++) {
@@ -53,24 +58,10 @@ describe("ContainerObject leases", () => {
   it("grants nothing for uncounted kinds, or to a paused container", async () => {
     const config = makeConfig("lease-none");
     await pushConfig(config);
-    const stub = stubOf(config.container_id);
-    const loader = await stub.admit({
-      containerId: config.container_id,
-      key: `loader:${config.loader_token}`,
-      kind: "loader",
-      knownVersion: 1,
-      want: 50,
-    });
-    expect(loader).toEqual({ status: "ok", version: 1 });
+    const { ask } = asker(config);
+    expect(await ask("loader")).toEqual({ status: "ok", version: 1 });
     await admin(`containers/${config.container_id}/pause`, { method: "POST", json: { reason: "ops" } });
-    const paused = await stub.admit({
-      containerId: config.container_id,
-      key: `host:www.lease-none.test`,
-      kind: "proxy",
-      knownVersion: 1,
-      want: 50,
-    });
-    expect(paused).toEqual({ status: "paused", reason: "ops", version: 1 });
+    expect(await ask()).toEqual({ status: "paused", reason: "ops", version: 1 });
     expect(await monthRequests(config.container_id)).toBe(0);
   });
 });

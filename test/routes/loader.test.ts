@@ -1,32 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gtmLoadPath } from "../../src/loader-template/render";
 import { parseEdgeConfig } from "../../src/shared/edge-config";
-import { makeConfig, uuid } from "../support/config";
+import { makeConfig, makeTwoSiteConfig } from "../support/config";
 import { admin, edgeFetch, pushConfig } from "../support/edge";
 
 afterEach(() => vi.restoreAllMocks());
 
-function twoSiteConfig(name: string) {
-  const config = makeConfig(name);
-  const first = config.sites[0]!;
-  config.sites = [
-    first,
-    {
-      ...first,
-      site_id: uuid(),
-      primary_host: `www.${name}-blog.test`,
-      tracked_domains: [],
-      cookie_domain: `${name}-blog.test`,
-      container_token: `ct_${name}_blog_0123456789`.slice(0, 40),
-      web_gtm_id: "GTM-BLOG42",
-    },
-  ];
-  return config;
-}
-
 describe("GET /l/{loader_token}.js (row 2)", () => {
   it("serves JavaScript with the page's site injected, cached per config_version", async () => {
-    const config = twoSiteConfig("loader");
+    const config = makeTwoSiteConfig("loader");
     await pushConfig(config);
     const url = `https://loader.edge.test/l/${config.loader_token}.js`;
     const response = await edgeFetch(url, { headers: { Referer: "https://www.loader-blog.test/post/1" } });
@@ -50,7 +32,7 @@ describe("GET /l/{loader_token}.js (row 2)", () => {
   });
 
   it("a foreign page host falls back to the first site", async () => {
-    const config = twoSiteConfig("loaderforeign");
+    const config = makeTwoSiteConfig("loaderforeign");
     await pushConfig(config);
     const response = await edgeFetch(`https://x.edge.test/l/${config.loader_token}.js`, {
       headers: { Referer: "https://evil.test/" },

@@ -1,28 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeConfig, ORIGIN, uuid } from "../support/config";
+import { makeTwoSiteConfig, ORIGIN } from "../support/config";
 import { encodeRecoveryParam } from "../../src/modules/recovery-path";
 import { admin, edgeFetch, pushConfig } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
 
 afterEach(() => vi.restoreAllMocks());
-
-function twoSites(name: string) {
-  const config = makeConfig(name);
-  const shop = config.sites[0]!;
-  config.sites = [
-    shop,
-    {
-      ...shop,
-      site_id: uuid(),
-      primary_host: `www.${name}-blog.test`,
-      tracked_domains: [`data.${name}-blog.test`],
-      cookie_domain: `${name}-blog.test`,
-      container_token: `ct_${name}_blog_0123456789abcdef`,
-      web_gtm_id: "GTM-BLOG42",
-    },
-  ];
-  return config;
-}
 
 const setsGa = () => {
   const headers = new Headers();
@@ -32,7 +14,7 @@ const setsGa = () => {
 
 describe("multi-domain: one container, several sites", () => {
   it("X-Public-Host of the same container selects the site: its cookie domain, its forwarded host", async () => {
-    const config = twoSites("md");
+    const config = makeTwoSiteConfig("md");
     const outbound = mockOutbound({ [ORIGIN]: setsGa });
     expect((await pushConfig(config)).status).toBe(200);
     const response = await edgeFetch("https://md.edge.test/g/collect?v=2&gcs=G111", {
@@ -45,7 +27,7 @@ describe("multi-domain: one container, several sites", () => {
   });
 
   it("a foreign X-Public-Host is ignored: the request host's site (else the first) keeps its cookies", async () => {
-    const config = twoSites("mdf");
+    const config = makeTwoSiteConfig("mdf");
     const outbound = mockOutbound({ [ORIGIN]: setsGa });
     expect((await pushConfig(config)).status).toBe(200);
     const onBlog = await edgeFetch("https://data.mdf-blog.test/g/collect?v=2&gcs=G111", {
@@ -60,7 +42,7 @@ describe("multi-domain: one container, several sites", () => {
   });
 
   it("usage and config are shared by the sites", async () => {
-    const config = twoSites("mds");
+    const config = makeTwoSiteConfig("mds");
     mockOutbound({ [ORIGIN]: setsGa });
     expect((await pushConfig(config)).status).toBe(200);
     await edgeFetch("https://www.mds.test/a", { headers: { Host: "www.mds.test" } });

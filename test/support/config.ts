@@ -41,3 +41,24 @@ export function makeConfig(name: string, overrides: Partial<EdgeConfigInput> = {
     ...overrides,
   };
 }
+
+/** A multi-domain container: the site of makeConfig plus a blog site on `<name>-blog.test`. */
+export function makeTwoSiteConfig(name: string): EdgeConfigInput {
+  const config = makeConfig(name);
+  const first = config.sites[0]!;
+  return {
+    ...config,
+    sites: [
+      first,
+      {
+        ...first,
+        site_id: uuid(),
+        primary_host: `www.${name}-blog.test`,
+        tracked_domains: [`data.${name}-blog.test`],
+        cookie_domain: `${name}-blog.test`,
+        container_token: `ct_${name}_blog_0123456789abcdef`,
+        web_gtm_id: "GTM-BLOG42",
+      },
+    ],
+  };
+}
