@@ -3,7 +3,7 @@
  * flags) on the request; the Worker entry writes the Analytics Engine point and hands
  * the raw line to the container's object for R2, after the response, never blocking it.
  */
-import { analyticsDataPoint, pathClass, type AccessLogEntry } from "../modules/access-log";
+import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
 import type { AccessReport, PreservedCookies } from "../objects/protocol";
 import { containerStub } from "./admission";
 
@@ -47,7 +47,7 @@ export function recordAccess(env: Env, ctx: ExecutionContext, request: Request, 
   } catch (error) {
     console.warn(`analytics engine write failed: ${String(error)}`);
   }
-  if (note.containerId) handOff(env, ctx, note.containerId, { logLine: JSON.stringify(entry), preserve: note.preserve });
+  if (note.containerId) handOff(env, ctx, note.containerId, { logLine: logLine(entry), preserve: note.preserve });
 }
 
 /**

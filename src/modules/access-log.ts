@@ -49,9 +49,9 @@ export function analyticsDataPoint(e: AccessLogEntry): AnalyticsEngineDataPoint 
   };
 }
 
-/** One JSON object a line, fields in a fixed order; anything not in the entry type is left out. */
-export function toNdjson(entries: AccessLogEntry[]): string {
-  return entries.map((e) => `${JSON.stringify(pickEntryFields(e))}\n`).join("");
+/** One NDJSON line (no newline), fields in a fixed order; anything not in the entry type is left out. */
+export function logLine(e: AccessLogEntry): string {
+  return JSON.stringify(pickEntryFields(e));
 }
 
 function pickEntryFields(e: AccessLogEntry): AccessLogEntry {

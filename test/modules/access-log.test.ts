@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyticsDataPoint, pathClass, toNdjson, type AccessLogEntry } from "../../src/modules/access-log";
+import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../../src/modules/access-log";
 
 const entry: AccessLogEntry = {
   ts: 1_767_225_600_000,
@@ -48,19 +48,13 @@ describe("analyticsDataPoint", () => {
   });
 });
 
-describe("toNdjson", () => {
-  it("writes one object a line with only the entry's fields", () => {
+describe("logLine", () => {
+  it("writes one line with only the entry's fields", () => {
     const withExtra = { ...entry, ip: "203.0.113.7", site_id: "s1" } as AccessLogEntry;
-    const text = toNdjson([entry, withExtra]);
-    const lines = text.split("\n");
-    expect(lines).toHaveLength(3);
-    expect(lines[2]).toBe("");
-    expect(JSON.parse(lines[0]!)).toEqual(entry);
-    expect(JSON.parse(lines[1]!)).toEqual({ ...entry, site_id: "s1" });
-    expect(text).not.toContain("203.0.113.7");
-  });
-
-  it("is empty for no entries", () => {
-    expect(toNdjson([])).toBe("");
+    expect(JSON.parse(logLine(entry))).toEqual(entry);
+    const line = logLine(withExtra);
+    expect(line).not.toContain("\n");
+    expect(JSON.parse(line)).toEqual({ ...entry, site_id: "s1" });
+    expect(line).not.toContain("203.0.113.7");
   });
 });
