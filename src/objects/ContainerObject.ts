@@ -112,7 +112,7 @@ export class ContainerObject extends DurableObject<Env> {
     if (!this.config || this.deleted || !(lease.slots > 0)) return;
     const now = Date.now();
     this.usage.release(lease.day, Math.floor(lease.slots), now);
-    if (this.paused?.reason === USAGE_LIMIT_REASON) this.liftUsagePauseUnderLimit(this.config, now);
+    this.liftUsagePauseUnderLimit(this.config, now);
   }
 
   private async admitCold(request: AdmitRequest): Promise<AdmitDecision> {
