@@ -4,7 +4,7 @@
  * when a paid plan covers the usage again.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { decide, type Decision, monthToDate, type PlanRow } from "../../supabase/functions/_shared/billing-decide.ts";
+import { decide, type Decision, monthToDate, type PlanRow } from "../../supabase/functions/billing-usage/decide.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { dbTest, randomLabel, seedContainer } from "../fixtures/control-plane-db.ts";
 import { type Platform, startPlatform } from "./containers-harness.ts";

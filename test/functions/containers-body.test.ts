@@ -1,8 +1,8 @@
 /** The pure parts of container creation: body normalisation, cookie domains, generated identifiers. */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { hostnameSchema, urlSafeTokenSchema } from "../../src/shared/edge-config.ts";
-import { cookieDomainFor, createContainerBodySchema } from "../../supabase/functions/_shared/containers-body.ts";
-import { newContainerToken, newEdgeHostname, newLoaderToken } from "../../supabase/functions/_shared/containers-tokens.ts";
+import { cookieDomainFor, createContainerBodySchema } from "../../supabase/functions/sgtm-containers/body.ts";
+import { newContainerToken, newEdgeHostname, newLoaderToken } from "../../supabase/functions/sgtm-containers/tokens.ts";
 
 const schema = createContainerBodySchema("trqaxal.com");
 const CLIENT = "6F1C0B5E-1F2A-4C3D-8E9F-0A1B2C3D4E5F";

@@ -3,9 +3,9 @@
  * local functions server (functions + JWKS, with a signing key made for the
  * run), the fake edge and the provisioner stand-in. Env is pointed at them.
  */
-import { startFunctionsServer } from "../../scripts/dev/functions-server.ts";
-import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scripts/dev/local-auth.ts";
-import { startProvisionerStandin } from "../../scripts/dev/provisioner-standin.mjs";
+import { startFunctionsServer } from "../../scripts/dev/platform/functions-server.ts";
+import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scripts/dev/platform/local-auth.ts";
+import { startProvisionerStandin } from "../../scripts/dev/standins/provisioner.mjs";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { type FakeEdge, startFakeEdge } from "../fixtures/fake-edge.ts";
 

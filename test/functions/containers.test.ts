@@ -4,7 +4,7 @@
  * provisioner stand-in and the fake edge.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import type { ReservedContainer } from "../../supabase/functions/_shared/containers-store.ts";
+import type { ReservedContainer } from "../../supabase/functions/sgtm-containers/store.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { dbTest, randomLabel } from "../fixtures/control-plane-db.ts";
 import {

@@ -2,7 +2,7 @@
  * POST billing-usage (service role): one billing pass over every active or
  * paused container (see _shared/billing.ts).
  */
-import { runBilling } from "../_shared/billing.ts";
+import { runBilling } from "./billing.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
 import { syncContainer } from "../_shared/edge-sync.ts";

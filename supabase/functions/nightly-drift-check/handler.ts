@@ -1,12 +1,12 @@
 /**
  * POST nightly-drift-check (service role): compare every live container's
  * config_version with the edge and re-sync the drifted ones; then release what
- * crashed container creations left behind (see _shared/housekeeping.ts).
+ * crashed container creations left behind (see housekeeping.ts).
  */
 import type { Sql } from "../_shared/db.ts";
-import { checkDrift } from "../_shared/drift-check.ts";
+import { checkDrift } from "./drift-check.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
-import { houseKeep } from "../_shared/housekeeping.ts";
+import { houseKeep } from "./housekeeping.ts";
 import { isServiceRoleCaller, json, requireMethod, unauthorized } from "../_shared/http.ts";
 
 export async function nightlyDriftCheck(request: Request, sql: Sql, edge: () => EdgeAdmin): Promise<Response> {

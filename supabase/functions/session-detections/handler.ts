@@ -1,10 +1,10 @@
 /**
  * POST session-detections (X-Edge-Auth) {"detections":[…]}: 202 {"stored":n,…},
- * idempotent per session_id (see _shared/sessions.ts).
+ * idempotent per session_id (see sessions.ts).
  */
 import type { Sql } from "../_shared/db.ts";
 import { isEdgeCaller, json, readJsonBody, requireMethod, unauthorized } from "../_shared/http.ts";
-import { detectionsBodySchema, storeDetections } from "../_shared/sessions.ts";
+import { detectionsBodySchema, storeDetections } from "./sessions.ts";
 
 export async function sessionDetections(request: Request, sql: Sql): Promise<Response> {
   requireMethod(request, "POST");

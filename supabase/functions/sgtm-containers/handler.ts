@@ -3,10 +3,10 @@
  *   POST /sgtm-containers               create, provision and publish a container
  *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
  */
-import { requireUser } from "../_shared/auth.ts";
-import { createContainerBodySchema } from "../_shared/containers-body.ts";
-import { createContainer } from "../_shared/containers-create.ts";
-import { verifyContainer } from "../_shared/containers-verify.ts";
+import { requireUser } from "./auth.ts";
+import { createContainerBodySchema } from "./body.ts";
+import { createContainer } from "./create.ts";
+import { verifyContainer } from "./verify.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
 import { syncContainer } from "../_shared/edge-sync.ts";

@@ -5,8 +5,8 @@
  * never completed, answers 409 in_progress to every retry. Both are released.
  * Completed idempotency keys are kept for a day, then forgotten.
  */
-import type { Sql } from "./db.ts";
-import { failContainer } from "./containers-store.ts";
+import type { Sql } from "../_shared/db.ts";
+import { failContainer } from "../_shared/fail-container.ts";
 
 /** Longer than any provisioning call can take (the provisioner times out well before). */
 export const STALE_PROVISIONING_MINUTES = 30;

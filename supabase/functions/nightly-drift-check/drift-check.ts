@@ -3,9 +3,9 @@
  * is compared with what the edge holds (GET admin container; 404 counts as
  * drift). Drifted containers are re-synced.
  */
-import type { Sql } from "./db.ts";
-import type { EdgeAdmin } from "./edge-admin.ts";
-import { syncContainer } from "./edge-sync.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { EdgeAdmin } from "../_shared/edge-admin.ts";
+import { syncContainer } from "../_shared/edge-sync.ts";
 
 export interface DriftReport {
   checked: number;

@@ -1,20 +1,19 @@
 /**
- * POST sgtm-containers (body already validated by containers-body.ts): reserve in one transaction (container,
+ * POST sgtm-containers (body already validated by body.ts): reserve in one transaction (container,
  * ports, subscription, sites, domains, idempotency key), provision outside any
  * transaction, then activate and push the config to the edge, or undo.
  */
 import type postgres from "postgres";
-import type { CreateContainerRequest } from "./containers-body.ts";
-import { provision } from "./containers-provisioner.ts";
+import type { CreateContainerRequest } from "./body.ts";
+import { provision } from "./provisioner.ts";
 import {
   activateContainer,
   canManage,
   clientRole,
-  failContainer,
   type ReservedContainer,
   reserveContainer,
   takenDomainOf,
-} from "./containers-store.ts";
+} from "./store.ts";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -22,7 +21,8 @@ import {
   IDEMPOTENCY_KEY_RE,
   releaseIdempotencyKey,
 } from "./idempotency.ts";
-import { HttpError } from "./http.ts";
+import { failContainer } from "../_shared/fail-container.ts";
+import { HttpError } from "../_shared/http.ts";
 
 const IDEMPOTENCY_SCOPE = "sgtm-containers.create";
 

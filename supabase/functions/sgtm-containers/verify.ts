@@ -3,10 +3,10 @@
  * container, re-push the config when the edge is behind the database, and
  * bring the container's status in line with the edge's pause state.
  */
-import type { Sql } from "./db.ts";
-import type { EdgeAdmin, EdgeReply } from "./edge-admin.ts";
-import { canManage, clientRole } from "./containers-store.ts";
-import { HttpError } from "./http.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { EdgeAdmin, EdgeReply } from "../_shared/edge-admin.ts";
+import { canManage, clientRole } from "./store.ts";
+import { HttpError } from "../_shared/http.ts";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { sessionDetectionSchema } from "../../../src/shared/session-detection.ts";
-import type { Sql } from "./db.ts";
+import type { Sql } from "../_shared/db.ts";
 
 export const MAX_DETECTIONS = 500;
 

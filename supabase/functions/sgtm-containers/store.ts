@@ -1,11 +1,12 @@
 /**
  * Database side of a container's creation: reserve everything in one
- * transaction, then either activate it (provisioner answered) or undo it.
+ * transaction, then either activate it (provisioner answered) or undo it (failContainer,
+ * ../_shared/fail-container.ts: housekeeping undoes a crashed creation the same way).
  */
 import type postgres from "postgres";
-import type { CreateContainerRequest } from "./containers-body.ts";
-import { cookieDomainFor } from "./containers-body.ts";
-import { newContainerToken, newEdgeHostname, newLoaderToken } from "./containers-tokens.ts";
+import type { CreateContainerRequest } from "./body.ts";
+import { cookieDomainFor } from "./body.ts";
+import { newContainerToken, newEdgeHostname, newLoaderToken } from "./tokens.ts";
 
 type Tx = postgres.TransactionSql;
 type Sql = postgres.Sql | Tx;
@@ -121,16 +122,4 @@ export async function activateContainer(tx: Tx, containerId: string, origin: str
     returning config_version`;
   if (!row) throw new Error(`container ${containerId} left provisioning during provisioning`);
   return row.config_version;
-}
-
-/**
- * Provisioning failed: the container stays as a `failed` record, but it holds
- * nothing any more: ports back in the pool, sites and their domains (free to
- * claim again) and its subscription removed.
- */
-export async function failContainer(tx: Tx, containerId: string): Promise<void> {
-  await tx`update public.port_pool set container_id = null, allocated_at = null where container_id = ${containerId}`;
-  await tx`delete from public.sites where container_id = ${containerId}`;
-  await tx`delete from public.subscriptions where container_id = ${containerId}`;
-  await tx`update public.sgtm_containers set status = 'failed' where id = ${containerId}`;
 }

@@ -13,7 +13,7 @@
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { bearerToken } from "../../../src/shared/secrets.ts";
-import { unauthorized } from "./http.ts";
+import { unauthorized } from "../_shared/http.ts";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -7,9 +7,9 @@
  * container whose paid plan covers its usage again.
  */
 import { z } from "zod";
-import type { Sql } from "./db.ts";
-import type { EdgeAdmin } from "./edge-admin.ts";
-import { type BilledContainer, decide, monthToDate, type PlanRow, USAGE_LIMIT_REASON } from "./billing-decide.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { EdgeAdmin } from "../_shared/edge-admin.ts";
+import { type BilledContainer, decide, monthToDate, type PlanRow, USAGE_LIMIT_REASON } from "./decide.ts";
 
 const usageReplySchema = z.object({
   days: z.array(z.object({

@@ -2,7 +2,7 @@
  * Client of the infrastructure provisioner (outside this project: Caddy, DNS
  * and the sGTM container on an edge server). Its contract:
  *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames} -> 200 {"origin": "<sGTM base URL>"}
- * Locally scripts/dev/provisioner-standin.mjs answers it.
+ * Locally scripts/dev/standins/provisioner.mjs answers it.
  */
 import { originSchema } from "../../../src/shared/edge-config.ts";
 
