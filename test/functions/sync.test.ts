@@ -8,7 +8,7 @@ import syncEdgeConfig from "../../supabase/functions/sync-edge-config/index.ts";
 import containerConfig from "../../supabase/functions/container-config/index.ts";
 import { getDb } from "../../supabase/functions/_shared/db.ts";
 import { edgeAdminFromEnv } from "../../supabase/functions/_shared/edge-admin.ts";
-import { processOutbox, startOutboxTimer } from "../../supabase/functions/_shared/edge-sync.ts";
+import { processOutbox, startOutboxTimer } from "../../supabase/functions/_local/outbox-timer.ts";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
 import { type FakeEdge, startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";

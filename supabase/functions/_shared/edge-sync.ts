@@ -43,56 +43,6 @@ export async function syncContainer(sql: Sql, edge: EdgeAdmin, containerId: stri
   return { kind: "edge_rejected", edge: reply.body, status: reply.status };
 }
 
-export interface OutboxRun {
-  processed: number;
-  synced: string[];
-  failed: string[];
-}
-
-/** Syncs every container whose outbox row is due (the local timer and the cron job drive this). */
-export async function processOutbox(sql: Sql, edge: EdgeAdmin, limit = 50): Promise<OutboxRun> {
-  const due = await sql<{ container_id: string }[]>`
-    select container_id from public.edge_sync_outbox
-    where status = 'pending' and next_attempt_at <= now()
-    order by next_attempt_at, id limit ${limit}`;
-  const run: OutboxRun = { processed: 0, synced: [], failed: [] };
-  for (const { container_id } of due) {
-    const outcome = await syncContainer(sql, edge, container_id);
-    run.processed++;
-    if (outcome.kind === "synced") run.synced.push(container_id);
-    else if (outcome.kind !== "not_found") run.failed.push(container_id);
-  }
-  return run;
-}
-
-/**
- * Local stand-in for the cron job: drains the outbox every `intervalMs`, one
- * run at a time, until stopped. Errors are logged and retried on the next tick.
- */
-export function startOutboxTimer(sql: () => Sql, edge: () => EdgeAdmin, intervalMs = 5_000): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  let busy = false;
-  const tick = () => {
-    if (busy) return;
-    busy = true;
-    running = processOutbox(sql(), edge())
-      .then((run) => {
-        if (run.failed.length) console.warn(`edge sync outbox: ${run.failed.length} container(s) failed, will retry`);
-      })
-      .catch((error) => console.error("edge sync outbox run failed", error))
-      .finally(() => {
-        busy = false;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
-
 function confirmation(body: unknown, version: number): { applied: boolean } | null {
   if (typeof body !== "object" || body === null) return null;
   const { applied, config_version } = body as Record<string, unknown>;
