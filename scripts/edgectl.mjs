@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import postgres from "postgres";
-import { controlPlane, edgeAdmin } from "./dev/platform-api.mjs";
+import { controlPlane, edgeAdmin } from "./dev/platform/api.mjs";
 import {
   CLI_USAGE,
   describePause,
@@ -15,8 +15,8 @@ import {
   table,
   UsageError,
   usageWindow,
-} from "./dev/platform-cli.mjs";
-import { runDenoScript } from "./dev/platform-deno.mjs";
+} from "./dev/cli/parts.mjs";
+import { runDenoScript } from "./dev/platform/deno.mjs";
 
 const DEFAULT_USAGE_DAYS = 7;
 
@@ -134,7 +134,7 @@ async function token(email, local, path) {
     await sql.end({ timeout: 1 });
   }
   if (!user) throw new ApiError(`no_such_user: no seeded user has the email ${email}`);
-  const jwt = await runDenoScript("scripts/dev/platform-token.ts", [local.signing_key_path, user.id, user.email]);
+  const jwt = await runDenoScript("scripts/dev/platform/token.ts", [local.signing_key_path, user.id, user.email]);
   return [{ user_id: user.id, email: user.email, access_token: jwt }, jwt];
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: the whole platform on this machine (scripts/dev/platform.mjs), its URLs and
+// `npm start`: the whole platform on this machine (scripts/dev/platform/index.mjs), its URLs and
 // tokens printed and written to <data dir>/local.json, stopped cleanly on Ctrl-C / SIGTERM.
-// Options: scripts/dev/platform-options.mjs (`npm start -- --help`).
-import { startPlatform } from "./dev/platform.mjs";
-import { parseStartOptions, USAGE } from "./dev/platform-options.mjs";
+// Options: scripts/dev/platform/options.mjs (`npm start -- --help`).
+import { startPlatform } from "./dev/platform/index.mjs";
+import { parseStartOptions, USAGE } from "./dev/platform/options.mjs";
 
 if (process.argv.includes("--help")) {
   console.log(USAGE);
@@ -22,7 +22,7 @@ const started = Date.now();
 const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
 // A signal during start-up stops what has started once start-up returns or fails; a second
-// signal exits at once (the child groups are killed on exit, see childStarted in platform.mjs).
+// signal exits at once (the child groups are killed on exit, see childStarted in dev/platform/index.mjs).
 let stopRequested = false;
 let platform;
 const shutdown = async (signal) => {

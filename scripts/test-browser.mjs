@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { selectTestFiles } from "./dev/test-files.mjs";
-import { runBounded, stopGroup } from "./dev/processes.mjs";
+import { selectTestFiles } from "./dev/testing/files.mjs";
+import { runBounded, stopGroup } from "./dev/platform/processes.mjs";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 300_000);

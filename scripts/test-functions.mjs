@@ -14,7 +14,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { migrate, startDatabase } from "./dev/db.mjs";
+import { migrate, startDatabase } from "./dev/platform/db.mjs";
 
 const args = process.argv.slice(2);
 const db = await startDatabase();

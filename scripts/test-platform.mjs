@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { selectTestFiles } from "./dev/test-files.mjs";
-import { runBounded, stopGroup } from "./dev/processes.mjs";
+import { selectTestFiles } from "./dev/testing/files.mjs";
+import { runBounded, stopGroup } from "./dev/platform/processes.mjs";
 
 const OVERALL_TIMEOUT_MS = Number(process.env.PLATFORM_TEST_TIMEOUT_MS ?? 300_000);
 const root = fileURLToPath(new URL("..", import.meta.url));

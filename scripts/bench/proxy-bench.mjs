@@ -22,8 +22,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { freePort } from "../dev/processes.mjs";
-import { startWorker } from "../dev/platform-worker.mjs";
+import { freePort } from "../dev/platform/processes.mjs";
+import { startWorker } from "../dev/platform/worker.mjs";
 
 const { values } = parseArgs({
   options: {

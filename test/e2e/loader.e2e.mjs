@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
-import { startSgtmStandin } from "../../scripts/dev/sgtm-standin.mjs";
+import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startWorker } from "./worker-process.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";

@@ -1,5 +1,5 @@
 // Starts the Worker with `wrangler dev` on a free loopback port and a throwaway state
-// directory for the e2e tests (scripts/dev/platform-worker.mjs does the starting).
+// directory for the e2e tests (scripts/dev/platform/worker.mjs does the starting).
 // wrangler runs in a process group of its own, outside the test run's group, so this module
 // kills that group itself when this process exits or is signalled, and announces its pid in
 // $E2E_PID_DIR for scripts/test-browser.mjs, in case this process is killed outright.
@@ -7,8 +7,8 @@ import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWorker as startWranglerDev } from "../../scripts/dev/platform-worker.mjs";
-import { freePort } from "../../scripts/dev/processes.mjs";
+import { startWorker as startWranglerDev } from "../../scripts/dev/platform/worker.mjs";
+import { freePort } from "../../scripts/dev/platform/processes.mjs";
 
 const running = new Set();
 

@@ -2,10 +2,10 @@
 // `npm start` options and the dashboard rows.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dashboardRows } from "../../scripts/dev/dashboard-data.mjs";
-import { parseCliArgs, resolveTarget, table, UsageError, usageWindow } from "../../scripts/dev/platform-cli.mjs";
-import { summary } from "../../scripts/dev/platform-jobs.mjs";
-import { parseStartOptions } from "../../scripts/dev/platform-options.mjs";
+import { dashboardRows } from "../../scripts/dev/dashboard/data.mjs";
+import { parseCliArgs, resolveTarget, table, UsageError, usageWindow } from "../../scripts/dev/cli/parts.mjs";
+import { summary } from "../../scripts/dev/platform/jobs.mjs";
+import { parseStartOptions } from "../../scripts/dev/platform/options.mjs";
 
 const ID = "3fa93dfa-9496-4cc8-b657-8e00c8b38c98";
 

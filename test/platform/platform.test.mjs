@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { ensurePortFree, isAlive, stopGroup } from "../../scripts/dev/processes.mjs";
+import { ensurePortFree, isAlive, stopGroup } from "../../scripts/dev/platform/processes.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;

@@ -4,14 +4,14 @@
 // supabase/migrations in file-name order, each once, recorded like the
 // Supabase CLI does in supabase_migrations.schema_migrations.
 //
-//   node scripts/dev/db.mjs [--data-dir DIR] [--port N]   start, migrate, print the URL
+//   node scripts/dev/platform/db.mjs [--data-dir DIR] [--port N]   start, migrate, print the URL
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
 import { ProtocolUnitQueue } from "./pglite-protocol-queue.mjs";
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../supabase/migrations");
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../supabase/migrations");
 const MIGRATION_FILE_RE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 /** Clients the PGlite socket server multiplexes onto its one backend. */
 export const PGLITE_MAX_CONNECTIONS = 32;

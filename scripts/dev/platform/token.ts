@@ -1,13 +1,13 @@
 /**
  * Prints a user access token signed with the local platform's key (`npm run edge -- token`).
  *
- * Run: `deno run -A scripts/dev/platform-token.ts <keyPath> <userId> <email> [ttlSeconds]`
+ * Run: `deno run -A scripts/dev/platform/token.ts <keyPath> <userId> <email> [ttlSeconds]`
  */
 import { loadOrCreateSigningKey, mintUserJwt } from "./local-auth.ts";
 
 const [keyPath, userId, email, ttl] = Deno.args;
 if (!keyPath || !userId || !email) {
-  console.error("usage: platform-token.ts <keyPath> <userId> <email> [ttlSeconds]");
+  console.error("usage: token.ts <keyPath> <userId> <email> [ttlSeconds]");
   Deno.exit(2);
 }
 const key = await loadOrCreateSigningKey(keyPath);

@@ -1,11 +1,11 @@
-// The local operator dashboard: GET / (dashboard.html) and GET /api/containers (JSON from
-// dashboard-data.mjs). It calls the admin API server-side, so the admin token never reaches
+// The local operator dashboard: GET / (index.html) and GET /api/containers (JSON from
+// data.mjs). It calls the admin API server-side, so the admin token never reaches
 // the browser; it listens on 127.0.0.1 only.
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { dashboardData } from "./dashboard-data.mjs";
+import { dashboardData } from "./data.mjs";
 
-const PAGE = new URL("./dashboard.html", import.meta.url);
+const PAGE = new URL("./index.html", import.meta.url);
 
 export async function startDashboard({ port, admin, sql }) {
   const page = await readFile(PAGE);

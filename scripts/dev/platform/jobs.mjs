@@ -1,7 +1,7 @@
 // The scheduled jobs of hosted Supabase (pg_cron, supabase/migrations/*_schedules.sql) that a
 // timer drives locally: billing-usage and nightly-drift-check, called over HTTP with the
 // service role key as pg_cron does. (The outbox job runs inside the functions server, see
-// platform-functions.ts.) One tick at a time; a failure is reported through `log` and the
+// functions.ts.) One tick at a time; a failure is reported through `log` and the
 // next tick tries again.
 
 /** One pass over the jobs; resolves with what each answered. */

@@ -9,7 +9,7 @@
  *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
  *   GET  /__standin/calls                               -> the /provision bodies received
  *
- * Runs under Node (`node scripts/dev/provisioner-standin.mjs`) and Deno (tests
+ * Runs under Node (`node scripts/dev/standins/provisioner.mjs`) and Deno (tests
  * import `startProvisionerStandin`). Env for the CLI: PROVISIONER_PORT (default
  * 54330), PROVISIONER_ORIGIN (default http://127.0.0.1:9100, the local sGTM
  * origin), PROVISIONER_FAIL=1 to start failing.

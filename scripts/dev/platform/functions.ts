@@ -4,12 +4,12 @@
  * cron job (edge-sync.ts startOutboxTimer: queued config changes reach the edge within
  * seconds). Prints `ready <url>` once it listens.
  *
- * Run: `deno run -A --config supabase/functions/deno.json scripts/dev/platform-functions.ts <port> <keyPath>`
- * (env as the functions expect it: SUPABASE_DB_URL, EDGE_ADMIN_URL, …; see scripts/dev/platform.mjs).
+ * Run: `deno run -A --config supabase/functions/deno.json scripts/dev/platform/functions.ts <port> <keyPath>`
+ * (env as the functions expect it: SUPABASE_DB_URL, EDGE_ADMIN_URL, …; see scripts/dev/platform/index.mjs).
  */
-import { getDb } from "../../supabase/functions/_shared/db.ts";
-import { edgeAdminFromEnv } from "../../supabase/functions/_shared/edge-admin.ts";
-import { startOutboxTimer } from "../../supabase/functions/_shared/edge-sync.ts";
+import { getDb } from "../../../supabase/functions/_shared/db.ts";
+import { edgeAdminFromEnv } from "../../../supabase/functions/_shared/edge-admin.ts";
+import { startOutboxTimer } from "../../../supabase/functions/_local/outbox-timer.ts";
 import { startFunctionsServer } from "./functions-server.ts";
 import { loadOrCreateSigningKey } from "./local-auth.ts";
 
@@ -17,7 +17,7 @@ const OUTBOX_INTERVAL_MS = 5_000;
 
 const [port, keyPath] = Deno.args;
 if (!port || !keyPath) {
-  console.error("usage: platform-functions.ts <port> <keyPath>");
+  console.error("usage: functions.ts <port> <keyPath>");
   Deno.exit(2);
 }
 const server = await startFunctionsServer({ port: Number(port), signingKey: await loadOrCreateSigningKey(keyPath) });

@@ -9,13 +9,13 @@
  * Env comes from the process; SUPABASE_URL defaults to this server's own URL so
  * the functions find the JWKS here, SUPABASE_ANON_KEY to a local placeholder.
  *
- * Run: `npx deno run -A scripts/dev/functions-server.ts` (FUNCTIONS_PORT, default 54321).
+ * Run: `npx deno run -A scripts/dev/platform/functions-server.ts` (FUNCTIONS_PORT, default 54321).
  */
 import { jwksOf, type LocalSigningKey, loadOrCreateSigningKey } from "./local-auth.ts";
 
 type FunctionHandler = { fetch(request: Request): Response | Promise<Response> };
 
-const FUNCTIONS_DIR = new URL("../../supabase/functions/", import.meta.url);
+const FUNCTIONS_DIR = new URL("../../../supabase/functions/", import.meta.url);
 const FUNCTION_PATH = /^\/functions\/v1\/([a-z0-9][a-z0-9_-]*)(\/.*)?$/;
 const JWKS_PATH = "/auth/v1/.well-known/jwks.json";
 

@@ -7,7 +7,7 @@
  * GoTrue's. Functions never import this file: they verify through supabase-js
  * exactly as in production.
  *
- * CLI (Deno): `deno run -A scripts/dev/local-auth.ts token <userId> [email]`
+ * CLI (Deno): `deno run -A scripts/dev/platform/local-auth.ts token <userId> [email]`
  * prints a JWT signed with the key kept in .data/local-auth/ (created on first use).
  */
 
@@ -114,7 +114,7 @@ function base64url(input: string | Uint8Array): string {
 if (import.meta.main) {
   const [command, userId, email] = Deno.args;
   if (command !== "token" || !userId) {
-    console.error("usage: deno run -A scripts/dev/local-auth.ts token <userId> [email]");
+    console.error("usage: deno run -A scripts/dev/platform/local-auth.ts token <userId> [email]");
     Deno.exit(2);
   }
   console.log(await mintUserJwt(userId, email ?? `${userId}@local.test`));

@@ -5,7 +5,7 @@ import { accessSync, constants } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const root = fileURLToPath(new URL("../..", import.meta.url));
+export const root = fileURLToPath(new URL("../../..", import.meta.url));
 /**
  * `deno run` flags: the functions' import map, and npm packages from the node_modules that
  * `npm install` filled (same pinned versions as deno.json) instead of a download into DENO_DIR.

@@ -8,12 +8,12 @@ import { writeFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import postgres from "postgres";
-import { startDashboard } from "./dashboard.mjs";
+import { startDashboard } from "../dashboard/index.mjs";
 import { migrate, startDatabase } from "./db.mjs";
-import { controlPlane as controlPlaneClient, edgeAdmin } from "./platform-api.mjs";
-import { DENO_RUN, denoBinary, denoEnv, root, runDenoScript } from "./platform-deno.mjs";
-import { scheduleJobs } from "./platform-jobs.mjs";
-import { DEFAULT_PORTS, dataPaths } from "./platform-options.mjs";
+import { controlPlane as controlPlaneClient, edgeAdmin } from "./api.mjs";
+import { DENO_RUN, denoBinary, denoEnv, root, runDenoScript } from "./deno.mjs";
+import { scheduleJobs } from "./jobs.mjs";
+import { DEFAULT_PORTS, dataPaths } from "./options.mjs";
 import {
   DEMO_CLIENT_ID,
   DEMO_OWNER_EMAIL,
@@ -22,11 +22,11 @@ import {
   repointOrigins,
   seedContainers,
   seedDatabase,
-} from "./platform-seed.mjs";
-import { startWorker } from "./platform-worker.mjs";
+} from "./seed.mjs";
+import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
-import { startProvisionerStandin } from "./provisioner-standin.mjs";
-import { startSgtmStandin } from "./sgtm-standin.mjs";
+import { startProvisionerStandin } from "../standins/provisioner.mjs";
+import { startSgtmStandin } from "../standins/sgtm.mjs";
 
 const FUNCTIONS_START_TIMEOUT_MS = 60_000;
 /** Generated edge hostnames (`<id>.edge.localhost`) resolve to loopback in browsers. */
@@ -88,7 +88,7 @@ async function start(options, paths, cleanups, log) {
   const functionsUrl = `${functionsBase}/functions/v1`;
   log("starting the functions (Deno) and the Worker (wrangler dev)…");
   const functions = spawnService("functions server (Deno)", deno, [
-    ...DENO_RUN, `${root}scripts/dev/platform-functions.ts`, String(ports.functions), paths.signingKey,
+    ...DENO_RUN, `${root}scripts/dev/platform/functions.ts`, String(ports.functions), paths.signingKey,
   ], {
     cwd: root,
     logFile: `${paths.logs}/functions.log`,
@@ -123,7 +123,7 @@ async function start(options, paths, cleanups, log) {
   await waitUntilReady(functions, "ready line", async () => functions.output().includes("ready http"), FUNCTIONS_START_TIMEOUT_MS);
   log(`functions: ${functionsUrl}`);
   // Only now: the functions server made the signing key on a first run.
-  const ownerJwt = runDenoScript("scripts/dev/platform-token.ts", [
+  const ownerJwt = runDenoScript("scripts/dev/platform/token.ts", [
     paths.signingKey, DEMO_OWNER_ID, DEMO_OWNER_EMAIL, String(OWNER_JWT_TTL_SECONDS),
   ]);
   ownerJwt.catch(() => {});

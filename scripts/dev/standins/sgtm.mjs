@@ -10,7 +10,7 @@
 //     (token from `?token=` or the `loaderToken` given at start; `?loader_origin=http://host:port`
 //     loads it from another host instead);
 //   - GET /__standin/hits: every request it recorded (JSON); DELETE /__standin/hits clears them.
-// CLI: node scripts/dev/sgtm-standin.mjs [--port 8788] [--loader-token lt_…]
+// CLI: node scripts/dev/standins/sgtm.mjs [--port 8788] [--loader-token lt_…]
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";

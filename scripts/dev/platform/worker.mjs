@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { answers, freePort, spawnService, waitUntilReady } from "./processes.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 export const WORKER_START_TIMEOUT_MS = 90_000;
 
 /**

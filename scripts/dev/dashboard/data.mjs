@@ -48,7 +48,7 @@ function errorsOf(edge, inspection, db) {
   return errors;
 }
 
-/** Gathers both views; `admin` from platform-api.mjs, `sql` a postgres.js client. */
+/** Gathers both views; `admin` from platform/api.mjs, `sql` a postgres.js client. */
 export async function dashboardData({ admin, sql }) {
   const list = await admin.list();
   const edgeIds = list.status === 200 ? list.body.containers : [];
