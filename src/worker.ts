@@ -1,6 +1,6 @@
 /** Entry: builds the router and exports the Worker and its Durable Object classes. */
-import { Router, type IRequest } from "itty-router";
-import { recordAccess } from "./edge/access";
+import { Router } from "itty-router";
+import { recordAccess, type AccessNote, type EdgeRequest } from "./pipeline/access";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
 import { loaderRoutes } from "./routes/loader";
@@ -18,7 +18,7 @@ function toErrorResponse(error: unknown): Response {
   return errorResponse(500, "internal_error");
 }
 
-const router = Router<IRequest, [Env, ExecutionContext]>({ catch: toErrorResponse });
+const router = Router<EdgeRequest, [Env, ExecutionContext]>({ catch: toErrorResponse });
 healthRoutes(router);
 adminRoutes(router);
 preflightRoutes(router);
@@ -30,9 +30,10 @@ proxyRoutes(router);
 export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
-    const response: Response = await router.fetch(request, env, ctx);
+    const access: AccessNote = {};
+    const response: Response = await router.fetch(Object.assign(request, { access }), env, ctx);
     if (!new URL(request.url).pathname.startsWith("/_edge/")) {
-      recordAccess(env, ctx, request, response.status, started);
+      recordAccess(env, ctx, request, access, response.status, started);
     }
     return response;
   },

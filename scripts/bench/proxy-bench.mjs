@@ -8,7 +8,7 @@
 //     proxy in front of workerd caps both sides, so the ratio is compressed toward 1).
 // --persist-to DIR puts the objects' SQLite where you choose (e.g. /dev/shm, to see what
 // the disk's fsync of each durable usage write costs). --lease-min-rps off measures the
-// strict mode (the object decides every request; see src/edge/leases.ts).
+// strict mode (the object decides every request; see src/pipeline/leases.ts).
 // Load comes from wrk when installed (`apt-get install -y wrk`: a C client leaves the two
 // cores to the runtime), else from a keep-alive Node client.
 //   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--runtime miniflare|wrangler]

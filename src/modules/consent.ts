@@ -31,17 +31,13 @@ const GCD_LETTER_STATE: Readonly<Record<string, boolean | null>> = {
 
 const GCS_RE = /^G1([01-])([01-])$/;
 const GCD_RE = /^1[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]/;
-/** Only the head of a batched body is read: gcs sits in the first line's first params. */
-const MAX_BODY_LINE_CHARS = 16 * 1024;
 
 export const NO_CONSENT_SIGNAL: Consent = Object.freeze({ analytics: null, ads: null });
 
-export function consentFromHit(url: URL, body?: string | null): Consent {
-  const line = firstBodyLine(body);
-  const gcs = url.searchParams.get("gcs") ?? line?.get("gcs") ?? null;
-  const gcd = url.searchParams.get("gcd") ?? line?.get("gcd") ?? null;
-  const fromGcs = parseGcs(gcs);
-  const fromGcd = parseGcd(gcd);
+/** GA4 puts the shared consent parameters (gcs, gcd) of a batch in the URL, never only in the body. */
+export function consentFromHit(url: URL): Consent {
+  const fromGcs = parseGcs(url.searchParams.get("gcs"));
+  const fromGcd = parseGcd(url.searchParams.get("gcd"));
   return {
     analytics: combine(fromGcs.analytics, fromGcd.analytics),
     ads: combine(fromGcs.ads, fromGcd.ads),
@@ -73,12 +69,4 @@ function combine(a: boolean | null, b: boolean | null): boolean | null {
   if (a === null) return b;
   if (b === null) return a;
   return a && b;
-}
-
-function firstBodyLine(body: string | null | undefined): URLSearchParams | null {
-  if (!body) return null;
-  const head = body.slice(0, MAX_BODY_LINE_CHARS);
-  const end = head.search(/\r?\n/);
-  const line = end === -1 ? head : head.slice(0, end);
-  return line ? new URLSearchParams(line) : null;
 }

@@ -40,6 +40,24 @@ export function corsHeaders(
   };
 }
 
+/**
+ * Puts the CORS grant (if any) on a response's headers. `Vary: Origin` is always there,
+ * merged into any `Vary` the origin sent: the answer depends on the request's Origin.
+ */
+export function applyCors(headers: Headers, requestOrigin: string | null, containerHosts: ReadonlySet<string>): void {
+  const grant = corsHeaders(requestOrigin, containerHosts) ?? { Vary: "Origin" };
+  for (const [name, value] of Object.entries(grant)) {
+    if (name === "Vary") addVary(headers, value);
+    else headers.set(name, value);
+  }
+}
+
+function addVary(headers: Headers, name: string): void {
+  const vary = headers.get("Vary");
+  if (vary?.split(",").some((listed) => listed.trim().toLowerCase() === name.toLowerCase())) return;
+  headers.set("Vary", vary ? `${vary}, ${name}` : name);
+}
+
 /** OPTIONS answered at the edge: 204 always; CORS grants only for an allowed origin. */
 export function preflightResponse(request: Request, containerHosts: ReadonlySet<string>): Response {
   const cors = corsHeaders(request.headers.get("Origin"), containerHosts);

@@ -6,8 +6,8 @@
  * the caller's response leaves the object (output gate).
  */
 import { DurableObject } from "cloudflare:workers";
-import { dropCachedConfig, dropCachedRoutes, readCachedConfig, writeAppliedConfig } from "../edge/kv-cache";
-import { deliverDetections, fetchFallbackConfig } from "../edge/control-plane";
+import { deliverDetections, fetchFallbackConfig } from "../bindings/control-plane";
+import { dropCachedConfig, dropCachedRoutes, readCachedConfig, writeAppliedConfig } from "../bindings/kv-cache";
 import { parseEdgeConfig, type EdgeConfig } from "../shared/edge-config";
 import { routeEntries, type RouteKey } from "../shared/routing-keys";
 import { CookieStore } from "./cookie-store";
@@ -23,12 +23,12 @@ import {
   type Lease,
   type PauseState,
   type PreservedCookies,
-} from "./protocol";
-import { routesIndex } from "./RoutesIndex";
+} from "../bindings/protocol";
+import { routesIndex } from "../bindings/stubs";
+import { USAGE_LIMIT_REASON } from "../shared/ids";
 import { sqlTag, type Sql } from "./sql";
-import { UsageCounter, utcDay, type UsageSnapshot } from "./usage";
+import { UsageCounter, utcDay } from "./usage";
 
-const USAGE_LIMIT_REASON = "usage_limit";
 const FALLBACK_RETRY_MS = 5_000;
 const FLUSH_DELAY_MS = 5_000;
 const LOG_BATCH = 1_000;
@@ -206,10 +206,6 @@ export class ContainerObject extends DurableObject<Env> {
       logs: { buffered: logs.pending, dropped: logs.dropped, flushed: logs.delivered, failed_flushes: logs.failed_deliveries },
       detections: this.detections.stats(),
     };
-  }
-
-  usageSnapshot(): UsageSnapshot | null {
-    return this.config && !this.deleted ? this.usage.snapshot(Date.now()) : null;
   }
 
   usageRange(from: string, to: string): Array<{ day: string; requests: number }> | null {

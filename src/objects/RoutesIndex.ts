@@ -11,12 +11,6 @@ export type ClaimResult = { ok: true; released: RouteKey[] } | { ok: false; key:
 
 type RouteRow = { key: string; container_id: string; site_id: string | null };
 
-const ROUTES_INDEX_NAME = "global";
-
-export function routesIndex(env: Env): DurableObjectStub<RoutesIndex> {
-  return env.ROUTES.get(env.ROUTES.idFromName(ROUTES_INDEX_NAME));
-}
-
 export class RoutesIndex extends DurableObject<Env> {
   private readonly sql: Sql;
 

@@ -3,7 +3,7 @@
  * restoration, with the consent seen on the visitor's last hit.
  * Bounded: rows expire with the cookie lifetime and the oldest visitors go first.
  */
-import type { PreservedCookies } from "./protocol";
+import type { PreservedCookies } from "../bindings/protocol";
 import type { Sql } from "./sql";
 
 type Consent = PreservedCookies["consent"];

@@ -1,12 +1,6 @@
 /** Usage counters per UTC day and month, held in memory and written through to SQLite. */
+import type { UsageSnapshot } from "../bindings/protocol";
 import type { Sql } from "./sql";
-
-export interface UsageSnapshot {
-  day: string;
-  day_requests: number;
-  month: string;
-  month_requests: number;
-}
 
 export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10);

@@ -1,13 +1,13 @@
 /** Admin API (contract section 2): control plane and operators. Bearer EDGE_ADMIN_TOKEN on every call. */
 import type { IRequest, RouterType } from "itty-router";
-import { containerStub } from "../edge/admission";
-import { endLease } from "../edge/leases";
-import { forgetPreparedConfig } from "../edge/prepared-config";
-import { forgetRoutes } from "../edge/route-cache";
-import { routesIndex } from "../objects/RoutesIndex";
+import { containerStub, routesIndex } from "../bindings/stubs";
+import { endLease } from "../pipeline/leases";
+import { forgetPreparedConfig } from "../pipeline/prepared-config";
+import { forgetRoutes } from "../pipeline/route-cache";
 import { parseEdgeConfig } from "../shared/edge-config";
 import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
+import { UUID_RE } from "../shared/ids";
 import { bearerToken, secretMatches } from "../shared/secrets";
 
 type Args = [Env, ExecutionContext];
@@ -15,13 +15,12 @@ type Args = [Env, ExecutionContext];
 const MAX_CONFIG_BYTES = 256 * 1024;
 const MAX_USAGE_DAYS = 400;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
-const CONTAINER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOT_FOUND = () => errorResponse(404, "not_found");
 
 /** The container named in the URL; an id that cannot exist is a 404 without touching an object. */
 function container(request: IRequest, env: Env) {
   const id = request.params.id ?? "";
-  if (!CONTAINER_ID_RE.test(id)) throw new HttpError(404, { error: "not_found" });
+  if (!UUID_RE.test(id)) throw new HttpError(404, { error: "not_found" });
   return containerStub(env, id);
 }
 

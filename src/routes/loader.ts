@@ -1,7 +1,8 @@
 /** GET /l/{loader_token}.js (contract row 2): the loader rendered for the page's site, per config_version. */
-import type { IRequest, RouterType } from "itty-router";
-import { admit } from "../edge/admission";
-import type { PreparedConfig } from "../edge/prepared-config";
+import type { RouterType } from "itty-router";
+import type { EdgeRequest } from "../pipeline/access";
+import { admit } from "../pipeline/admission";
+import type { PreparedConfig } from "../pipeline/prepared-config";
 import { renderLoader } from "../loader-template/render";
 import { selectSite } from "../modules/site-select";
 import type { Site } from "../shared/edge-config";
@@ -33,7 +34,7 @@ function pageHost(request: Request): string | null {
   }
 }
 
-async function serveLoader(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function serveLoader(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const token = LOADER_FILE_RE.exec(request.params.file ?? "")?.[1];
   if (!token) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `loader:${token}`, "loader");
@@ -51,6 +52,6 @@ async function serveLoader(request: IRequest, env: Env, ctx: ExecutionContext) {
   return new Response(request.method === "HEAD" ? null : body, { headers });
 }
 
-export function loaderRoutes(router: RouterType<IRequest, Args>) {
+export function loaderRoutes(router: RouterType<EdgeRequest, Args>) {
   router.get("/l/:file", serveLoader).head("/l/:file", serveLoader).all("/l/:file", methodNotAllowed(["GET", "HEAD"]));
 }

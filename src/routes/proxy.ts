@@ -2,9 +2,10 @@
  * Any other path on a routed host (contract row 6): proxied to the container's origin
  * when sgtm_proxy is on; CORS preflight answered here, never by the origin.
  */
-import type { IRequest, RouterType } from "itty-router";
-import { admit } from "../edge/admission";
-import { forwardToOrigin } from "../edge/forward";
+import type { RouterType } from "itty-router";
+import type { EdgeRequest } from "../pipeline/access";
+import { admit } from "../pipeline/admission";
+import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { preflightResponse } from "../modules/cors";
 import { normalizeHost, selectSite } from "../modules/site-select";
 import { errorResponse } from "../shared/errors";
@@ -16,14 +17,14 @@ function requestHost(request: Request): string | null {
   return normalizeHost(request.headers.get("Host") ?? request.headers.get("X-Forwarded-Host") ?? new URL(request.url).host);
 }
 
-async function preflight(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function preflight(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const host = requestHost(request);
   if (!host) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `host:${host}`, "preflight", true);
   return preflightResponse(request, admission.prepared.hosts);
 }
 
-async function proxy(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const host = requestHost(request);
   if (!host) return errorResponse(404, "not_found");
   const url = new URL(request.url);
@@ -43,10 +44,10 @@ async function proxy(request: IRequest, env: Env, ctx: ExecutionContext) {
 }
 
 /** Registered before the edge's own endpoints: their browser calls are preflighted too. */
-export function preflightRoutes(router: RouterType<IRequest, Args>) {
+export function preflightRoutes(router: RouterType<EdgeRequest, Args>) {
   router.options("*", preflight);
 }
 
-export function proxyRoutes(router: RouterType<IRequest, Args>) {
+export function proxyRoutes(router: RouterType<EdgeRequest, Args>) {
   router.all("*", proxy);
 }

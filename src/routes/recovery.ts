@@ -3,9 +3,10 @@
  * tracking-prevention recovery. The decoded path must be on the allowlist and the
  * upstream URL on the container's origin; otherwise 400 and nothing is fetched.
  */
-import type { IRequest, RouterType } from "itty-router";
-import { admit } from "../edge/admission";
-import { forwardToOrigin } from "../edge/forward";
+import type { RouterType } from "itty-router";
+import type { EdgeRequest } from "../pipeline/access";
+import { admit } from "../pipeline/admission";
+import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { decodeRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
 import { normalizeHost } from "../modules/site-select";
 import { errorResponse, methodNotAllowed } from "../shared/errors";
@@ -14,7 +15,7 @@ type Args = [Env, ExecutionContext];
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
 
-async function recover(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const token = request.params.token ?? "";
   if (!TOKEN_RE.test(token)) return errorResponse(404, "not_found");
   const decoded = decodeRecoveryParam(new URL(request.url).searchParams.get("p"));
@@ -32,7 +33,7 @@ async function recover(request: IRequest, env: Env, ctx: ExecutionContext) {
   return forwardToOrigin(request, env, { admission, site, upstreamUrl, publicHost, recovered: true });
 }
 
-export function recoveryRoutes(router: RouterType<IRequest, Args>) {
+export function recoveryRoutes(router: RouterType<EdgeRequest, Args>) {
   router
     .get("/k/:token", recover)
     .post("/k/:token", recover)

@@ -2,14 +2,17 @@
  * The loader's calls back to the edge (contract rows 3-4): POST /boot (cookie
  * restoration) and POST /mark-session-detection (adblock/ITP reports).
  */
-import type { IRequest, RouterType } from "itty-router";
+import type { RouterType } from "itty-router";
 import { object, string } from "zod";
 import type { ZodType } from "zod";
-import { admit, containerStub } from "../edge/admission";
+import { containerStub } from "../bindings/stubs";
 import { parseGcs } from "../modules/consent";
-import { restoreCookies, parseCookieHeader } from "../modules/cookie-keeper";
-import { applyCors } from "../edge/cors-headers";
+import { parseCookieHeader, restoreCookies } from "../modules/cookie-keeper";
+import { applyCors } from "../modules/cors";
 import { selectSite } from "../modules/site-select";
+import type { EdgeRequest } from "../pipeline/access";
+import { admit } from "../pipeline/admission";
+import { markSessionSeen, sessionSeen } from "../pipeline/seen-sessions";
 import { urlSafeTokenSchema } from "../shared/edge-config";
 import { HttpError, methodNotAllowed } from "../shared/errors";
 import { browserDetectionSchema } from "../shared/session-detection";
@@ -23,10 +26,6 @@ const bootSchema = object({
   host: string().max(253).optional(),
   gcs: string().max(8).optional(),
 });
-
-/** Sessions already reported through this isolate: a flood costs no object call. */
-const seenSessions = new Set<string>();
-const MAX_SEEN_SESSIONS = 100_000;
 
 async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
   const text = await request.text();
@@ -46,11 +45,11 @@ async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
 }
 
 function withCors(response: Response, request: Request, hosts: ReadonlySet<string>): Response {
-  applyCors(response.headers, request, hosts);
+  applyCors(response.headers, request.headers.get("Origin"), hosts);
   return response;
 }
 
-async function boot(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function boot(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, bootSchema);
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "boot");
   const { config, hosts } = admission.prepared;
@@ -74,20 +73,18 @@ async function boot(request: IRequest, env: Env, ctx: ExecutionContext) {
   return withCors(response, request, hosts);
 }
 
-async function markSessionDetection(request: IRequest, env: Env, ctx: ExecutionContext) {
+async function markSessionDetection(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, browserDetectionSchema);
-  const seenKey = `${body.loader_token}:${body.session_id}`;
   // A repeat of a session this isolate already stored: idempotent, and no object call.
-  if (seenSessions.has(seenKey)) return Response.json({ accepted: true }, { status: 202 });
+  if (sessionSeen(body.loader_token, body.session_id)) return Response.json({ accepted: true }, { status: 202 });
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "detection");
   const site = selectSite(admission.prepared.config, new URL(request.url).hostname, request.headers.get("X-Public-Host"));
   await containerStub(env, admission.entry.container_id).recordDetection({ ...body, site_id: site.site_id });
-  if (seenSessions.size >= MAX_SEEN_SESSIONS) seenSessions.clear();
-  seenSessions.add(seenKey);
+  markSessionSeen(body.loader_token, body.session_id);
   return withCors(Response.json({ accepted: true }, { status: 202 }), request, admission.prepared.hosts);
 }
 
-export function sessionRoutes(router: RouterType<IRequest, Args>) {
+export function sessionRoutes(router: RouterType<EdgeRequest, Args>) {
   router
     .post("/boot", boot)
     .post("/mark-session-detection", markSessionDetection)

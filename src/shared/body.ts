@@ -30,7 +30,7 @@ export async function readBoundedText(request: Request, maxBytes: number): Promi
     offset += chunk.byteLength;
   }
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
     return { ok: false, problem: "not_utf8" };
   }

@@ -13,7 +13,6 @@ export type ErrorCode =
   | "origin_timeout"
   | "method_not_allowed"
   | "payload_too_large"
-  | "rate_limited"
   | "internal_error";
 
 export type ErrorBody = { error: ErrorCode } & Record<string, unknown>;

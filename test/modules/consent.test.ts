@@ -45,7 +45,6 @@ describe("gcd (consent mode v2)", () => {
 describe("consentFromHit", () => {
   it("means no signal without gcs or gcd", () => {
     expect(consentFromHit(hit(""))).toEqual({ ads: null, analytics: null });
-    expect(consentFromHit(hit(""), "")).toEqual({ ads: null, analytics: null });
   });
 
   it("fills a type gcs leaves unset from gcd", () => {
@@ -55,19 +54,5 @@ describe("consentFromHit", () => {
   it("lets a denial win when gcs and gcd disagree", () => {
     expect(consentFromHit(hit("&gcs=G111&gcd=13q3q3q3q5"))).toEqual({ ads: false, analytics: false });
     expect(consentFromHit(hit("&gcs=G100&gcd=13r3r3r3r5"))).toEqual({ ads: false, analytics: false });
-  });
-
-  it("reads a batched POST body's first line when the URL has no signal", () => {
-    const body = "en=page_view&gcs=G101&_et=1\r\nen=scroll&gcs=G111\nen=click&gcs=G100";
-    expect(consentFromHit(hit(""), body)).toEqual({ ads: false, analytics: true });
-    expect(consentFromHit(hit(""), "en=page_view\nen=scroll&gcs=G111")).toEqual({ ads: null, analytics: null });
-  });
-
-  it("prefers the URL's signal over the body's", () => {
-    expect(consentFromHit(hit("&gcs=G110"), "en=page_view&gcs=G101")).toEqual({ ads: true, analytics: false });
-  });
-
-  it("takes gcd from the body line too", () => {
-    expect(consentFromHit(hit(""), "en=page_view&gcd=13t3t3t3t5l1")).toEqual({ ads: true, analytics: true });
   });
 });

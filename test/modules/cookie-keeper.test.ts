@@ -10,7 +10,7 @@ import {
 } from "../../src/modules/cookie-keeper";
 import { selectSite } from "../../src/modules/site-select";
 import type { CookieKeeperConfig } from "../../src/shared/edge-config";
-import { testConfig } from "./fixtures";
+import { testConfig } from "../support/config";
 
 const config = testConfig();
 const siteA = config.sites[0]!;

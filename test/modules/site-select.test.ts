@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeHost, selectSite } from "../../src/modules/site-select";
-import { SITE_A_ID, SITE_B_ID, testConfig } from "./fixtures";
+import { SITE_A_ID, SITE_B_ID, testConfig } from "../support/config";
 
 describe("normalizeHost", () => {
   it.each([

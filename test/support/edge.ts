@@ -21,3 +21,9 @@ export function admin(path: string, init: RequestInit & { json?: unknown } = {})
 export async function pushConfig(config: { container_id: string; [field: string]: unknown }): Promise<Response> {
   return admin(`containers/${config.container_id}/config`, { method: "PUT", json: config });
 }
+
+/** The container's month_requests as the admin API reports it. */
+export async function usageOf(containerId: string): Promise<number> {
+  const body = await (await admin(`containers/${containerId}`)).json<{ usage: { month_requests: number } }>();
+  return body.usage.month_requests;
+}

@@ -24,3 +24,9 @@ export function mockOutbound(handlers: Record<string, Handler>): Outbound {
   });
   return seen;
 }
+
+/** An origin that answers with what it got, plus hop-by-hop headers the edge must drop. */
+export const echoOrigin: Handler = (request) =>
+  new Response(`${request.method} ${new URL(request.url).pathname}${new URL(request.url).search}`, {
+    headers: { "X-Origin": "yes", Connection: "keep-alive, X-Hop", "X-Hop": "1" },
+  });

@@ -10,7 +10,7 @@ import {
   scriptSafeJson,
 } from "../../src/loader-template/render";
 import type { Site } from "../../src/shared/edge-config";
-import { testConfig } from "../modules/fixtures";
+import { testConfig } from "../support/config";
 
 const BLOCKED_IN_URL = /gtm\.js|gtag\/js|gtm-/i;
 

@@ -2,14 +2,14 @@
  * Proxies an admitted request to the container's origin and applies the response
  * modules (cookie keeper, CORS). Logging happens after the response, off its path.
  */
+import { fetchOrigin, originTimeoutMs } from "../bindings/origin-fetch";
 import { consentFromHit } from "../modules/consent";
 import { keptSetCookies, parseCookieHeader } from "../modules/cookie-keeper";
-import { applyCors } from "./cors-headers";
-import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/forwarded";
+import { applyCors } from "../modules/cors";
+import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/proxy-headers";
 import type { Site } from "../shared/edge-config";
+import type { EdgeRequest, PreserveReport } from "./access";
 import type { Admission } from "./admission";
-import { noteAccess, type PreserveReport } from "./access";
-import { fetchOrigin, originTimeoutMs } from "./origin";
 
 export interface ForwardTarget {
   admission: Admission;
@@ -19,7 +19,7 @@ export interface ForwardTarget {
   recovered: boolean;
 }
 
-export async function forwardToOrigin(request: Request, env: Env, target: ForwardTarget): Promise<Response> {
+export async function forwardToOrigin(request: EdgeRequest, env: Env, target: ForwardTarget): Promise<Response> {
   const { admission, site, upstreamUrl, publicHost } = target;
   const { config } = admission.prepared;
   const cf = request.cf as IncomingRequestCfProperties | undefined;
@@ -55,8 +55,8 @@ export async function forwardToOrigin(request: Request, env: Env, target: Forwar
     const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
     if (fpid && kept.length > 0) preserve = { fpid, cookies: kept, consent };
   }
-  applyCors(headers, request, admission.prepared.hosts);
+  applyCors(headers, request.headers.get("Origin"), admission.prepared.hosts);
 
-  noteAccess(request, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
+  Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
   return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
 }

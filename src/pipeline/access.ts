@@ -1,11 +1,12 @@
 /**
- * One access record per request: handlers note what they learned (container, site,
- * flags) on the request; the Worker entry writes the Analytics Engine point and hands
- * the raw line to the container's object for R2, after the response, never blocking it.
+ * One access record per request: handlers write what they learned (container, site,
+ * flags) into `request.access`; the Worker entry writes the Analytics Engine point and
+ * hands the raw line to the container's object for R2, after the response, never blocking it.
  */
+import type { IRequest } from "itty-router";
+import type { AccessReport, PreservedCookies } from "../bindings/protocol";
+import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
-import type { AccessReport, PreservedCookies } from "../objects/protocol";
-import { containerStub } from "./admission";
 
 export type PreserveReport = { fpid: string } & PreservedCookies;
 
@@ -19,14 +20,17 @@ export interface AccessNote {
   preserve?: PreserveReport;
 }
 
-const notes = new WeakMap<Request, AccessNote>();
+/** A public request as the handlers see it: itty-router's request plus its access note. */
+export type EdgeRequest = IRequest & { access: AccessNote };
 
-export function noteAccess(request: Request, note: AccessNote): void {
-  notes.set(request, { ...notes.get(request), ...note });
-}
-
-export function recordAccess(env: Env, ctx: ExecutionContext, request: Request, status: number, started: number): void {
-  const note = notes.get(request) ?? {};
+export function recordAccess(
+  env: Env,
+  ctx: ExecutionContext,
+  request: Request,
+  note: AccessNote,
+  status: number,
+  started: number,
+): void {
   const url = new URL(request.url);
   const entry: AccessLogEntry = {
     ts: started,

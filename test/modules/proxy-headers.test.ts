@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { responseHeadersFromOrigin, sanitizeGeoValue, upstreamHeaders } from "../../src/modules/forwarded";
+import { responseHeadersFromOrigin, sanitizeGeoValue, upstreamHeaders } from "../../src/modules/proxy-headers";
 
 const clientRequest = () =>
   new Request("https://data.example.com/g/collect?v=2", {

@@ -3,10 +3,11 @@
  * path. The object owns pause state, usage and config_version; the Worker keeps the
  * prepared config of the version the object confirms.
  */
-import { COUNTED_KINDS, type AdmitDecision, type AdmitKind, type Lease } from "../objects/protocol";
+import { COUNTED_KINDS, type AdmitDecision, type AdmitKind, type Lease } from "../bindings/protocol";
+import { containerStub } from "../bindings/stubs";
 import { HttpError } from "../shared/errors";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
-import { noteAccess } from "./access";
+import type { AccessNote } from "./access";
 import { answered, holdLease, leaseMinRate, slotsToAsk, useLeasedSlot } from "./leases";
 import { prepareConfig, preparedConfig, type PreparedConfig } from "./prepared-config";
 import { reresolveRoute, resolveRoute } from "./route-cache";
@@ -18,10 +19,6 @@ export interface Admission {
 
 const NOT_FOUND = new HttpError(404, { error: "not_found" });
 
-export function containerStub(env: Env, containerId: string) {
-  return env.CONTAINER.get(env.CONTAINER.idFromName(containerId));
-}
-
 /**
  * Resolves `key` and asks its object. Throws the contract's error (404, 402, 500) or
  * returns the admission; with `allowPaused` a paused container is admitted uncounted.
@@ -29,7 +26,7 @@ export function containerStub(env: Env, containerId: string) {
 export async function admit(
   env: Env,
   ctx: ExecutionContext,
-  request: Request,
+  request: { access: AccessNote },
   key: RouteKey,
   kind: AdmitKind,
   allowPaused = false,
@@ -39,7 +36,7 @@ export async function admit(
   let entry = resolved.entry;
   const leased = admitOnLease(env, entry, key, kind);
   if (leased) {
-    noteAccess(request, { containerId: entry.container_id, configVersion: leased.prepared.config.config_version });
+    Object.assign(request.access, { containerId: entry.container_id, configVersion: leased.prepared.config.config_version });
     return leased;
   }
   let { decision, held } = await ask(env, ctx, entry, key, kind);
@@ -49,7 +46,7 @@ export async function admit(
     entry = fresh;
     ({ decision, held } = await ask(env, ctx, entry, key, kind));
   }
-  noteAccess(request, { containerId: entry.container_id, paused: decision.status === "paused" });
+  Object.assign(request.access, { containerId: entry.container_id, paused: decision.status === "paused" });
   switch (decision.status) {
     case "not_found":
     case "module_off":
@@ -61,7 +58,7 @@ export async function admit(
   }
   const prepared = decision.config ? prepareConfig(decision.config) : held;
   if (!prepared) throw new HttpError(500, { error: "config_unavailable" });
-  noteAccess(request, { configVersion: prepared.config.config_version });
+  request.access.configVersion = prepared.config.config_version;
   return { entry, prepared };
 }
 

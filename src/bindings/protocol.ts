@@ -2,7 +2,13 @@
 import type { EdgeConfig } from "../shared/edge-config";
 import type { RouteKey } from "../shared/routing-keys";
 import type { SessionDetection } from "../shared/session-detection";
-import type { UsageSnapshot } from "./usage";
+
+export interface UsageSnapshot {
+  day: string;
+  day_requests: number;
+  month: string;
+  month_requests: number;
+}
 
 export type PauseState = { reason: string; since: string } | null;
 

@@ -2,9 +2,10 @@
  * Routing key -> container, looked up in isolate memory, then KV, then the routes
  * index (the authority). Entries are hints: the container object re-checks ownership.
  */
-import { routesIndex } from "../objects/RoutesIndex";
+import { dropCachedRoutes, readCachedRoute, writeCachedRoute } from "../bindings/kv-cache";
+import { routesIndex } from "../bindings/stubs";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
-import { readCachedRoute, writeCachedRoute, dropCachedRoutes } from "./kv-cache";
+import { BoundedMap } from "./bounded-map";
 
 const POSITIVE_TTL_MS = 60_000;
 /** Short, so a newly pushed host routes quickly in isolates that saw it unknown. */
@@ -12,7 +13,7 @@ const NEGATIVE_TTL_MS = 5_000;
 const MAX_ENTRIES = 50_000;
 
 type Cached = { entry: RouteEntry | null; expires: number };
-const memory = new Map<RouteKey, Cached>();
+const memory = new BoundedMap<RouteKey, Cached>(MAX_ENTRIES);
 
 export type Resolved = { entry: RouteEntry; fromCache: boolean } | null;
 
@@ -50,6 +51,5 @@ async function askIndex(env: Env, ctx: ExecutionContext, key: RouteKey): Promise
 }
 
 function remember(key: RouteKey, entry: RouteEntry | null, now: number): void {
-  if (memory.size >= MAX_ENTRIES) memory.clear();
   memory.set(key, { entry, expires: now + (entry ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) });
 }

@@ -4,6 +4,7 @@
  */
 import type { EdgeConfig, Site } from "../shared/edge-config";
 import { routedHosts, routeEntries, type RouteKey } from "../shared/routing-keys";
+import { BoundedMap } from "./bounded-map";
 
 export interface PreparedConfig {
   readonly config: EdgeConfig;
@@ -16,8 +17,8 @@ export interface PreparedConfig {
   readonly loaderBySite: Map<string, { body: string; etag: string }>;
 }
 
-const prepared = new Map<string, PreparedConfig>();
 const MAX_PREPARED = 5_000;
+const prepared = new BoundedMap<string, PreparedConfig>(MAX_PREPARED);
 
 export function preparedConfig(containerId: string): PreparedConfig | undefined {
   return prepared.get(containerId);
@@ -33,7 +34,6 @@ export function prepareConfig(config: EdgeConfig): PreparedConfig {
     keys: new Set(routeEntries(config).map((entry) => entry.key)),
     loaderBySite: new Map(),
   };
-  if (prepared.size >= MAX_PREPARED) prepared.clear();
   prepared.set(config.container_id, entry);
   return entry;
 }

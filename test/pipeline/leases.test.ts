@@ -8,8 +8,8 @@ import {
   slotsToAsk,
   useLeasedSlot,
   type GiveBack,
-} from "../../src/edge/leases";
-import type { Lease } from "../../src/objects/protocol";
+} from "../../src/pipeline/leases";
+import type { Lease } from "../../src/bindings/protocol";
 
 let next = 0;
 const containerId = () => `lease-test-${++next}`;

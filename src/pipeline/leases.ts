@@ -11,7 +11,8 @@
  * Changes made through this isolate end its leases at once. Quiet containers, and the
  * last requests before a plan limit, are decided one by one by the object.
  */
-import type { Lease } from "../objects/protocol";
+import type { Lease } from "../bindings/protocol";
+import { BoundedMap } from "./bounded-map";
 
 export const LEASE_TTL_MS = 500;
 const DEFAULT_MIN_RATE = 200;
@@ -34,8 +35,9 @@ interface Rate {
   previous: number;
 }
 
-const held = new Map<string, Held>();
-const rates = new Map<string, Rate>();
+const held = new BoundedMap<string, Held>(MAX_CONTAINERS);
+const rates = new BoundedMap<string, Rate>(MAX_CONTAINERS);
+/** Containers whose lease request is in flight: at most one per container and isolate. */
 const asking = new Set<string>();
 
 /** `ADMISSION_LEASE_MIN_RPS`: a number (default 200), or `off` for one decision per request. */
@@ -83,7 +85,9 @@ export function holdLease(
   keepAlive: (work: Promise<unknown>) => void,
 ): void {
   keepAlive(endLease(containerId));
-  if (held.size >= MAX_CONTAINERS) for (const id of [...held.keys()]) keepAlive(endLease(id));
+  // A lease pushed out of a full map still gives its slots back.
+  const evicted = held.evicting(containerId);
+  if (evicted !== undefined) keepAlive(endLease(evicted));
   const entry: Held = { version, slots: lease.slots, day: lease.day, expires: now + LEASE_TTL_MS, giveBack };
   held.set(containerId, entry);
   keepAlive(
@@ -110,7 +114,6 @@ function countRequest(containerId: string, now: number): void {
   const second = Math.floor(now / 1000);
   const rate = rates.get(containerId);
   if (!rate) {
-    if (rates.size >= MAX_CONTAINERS) rates.clear();
     rates.set(containerId, { second, count: 1, previous: 0 });
     return;
   }

@@ -4,20 +4,15 @@
  * the test runtime would make the test about timing, not about behaviour.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { endLease, holdLease } from "../../src/edge/leases";
+import { endLease, holdLease } from "../../src/pipeline/leases";
 import { encodeRecoveryParam } from "../../src/modules/recovery-path";
 import { makeConfig, ORIGIN } from "../support/config";
-import { admin, edgeFetch, pushConfig } from "../support/edge";
+import { admin, edgeFetch, pushConfig, usageOf } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
 
 afterEach(() => vi.restoreAllMocks());
 
 const today = () => new Date().toISOString().slice(0, 10);
-
-async function usageOf(containerId: string) {
-  const body = await (await admin(`containers/${containerId}`)).json<{ usage: { month_requests: number } }>();
-  return body.usage.month_requests;
-}
 
 function plant(containerId: string, version: number, slots: number) {
   const given: number[] = [];
