@@ -3,6 +3,7 @@
  * (`{"error":"snake_case",...}`), body parsing and constant-time secret checks.
  */
 import type { z } from "zod";
+import { readBoundedText } from "../../../src/shared/body.ts";
 import { bearerToken, secretMatches } from "../../../src/shared/secrets.ts";
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -45,14 +46,24 @@ export function requireMethod(request: Request, ...allowed: string[]): void {
   }
 }
 
-/** Parses a JSON body against `schema`; 400 invalid_body naming each offending path. */
+/** The largest JSON body a function reads (the edge's bound on admin config bodies, contract section 8). */
+export const MAX_JSON_BODY_BYTES = 256 * 1024;
+
+/**
+ * Parses a JSON body against `schema`: 413 payload_too_large over MAX_JSON_BODY_BYTES
+ * (nothing past the bound is buffered), 400 invalid_body naming each offending path.
+ */
 export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(400, "invalid_body", { message: "body must be JSON" });
+  const read = await readBoundedText(request, MAX_JSON_BODY_BYTES);
+  if (!read.ok && read.problem === "too_large") {
+    throw new HttpError(413, "payload_too_large", {
+      message: `body over ${MAX_JSON_BODY_BYTES / 1024} KB`,
+      max_bytes: MAX_JSON_BODY_BYTES,
+    });
   }
+  // not UTF-8 is not JSON either (RFC 8259 section 8.1)
+  const body = read.ok ? parseJson(read.text) : undefined;
+  if (body === undefined) throw new HttpError(400, "invalid_body", { message: "body must be JSON" });
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new HttpError(400, "invalid_body", {
@@ -61,6 +72,15 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
     });
   }
   return parsed.data;
+}
+
+/** The value of JSON text, or undefined (which no JSON text parses to) when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `X-Edge-Auth` equals env EDGE_AUTH_SECRET (the edge's shared secret). */

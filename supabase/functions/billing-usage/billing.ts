@@ -9,7 +9,8 @@
 import { z } from "zod";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
-import { type BilledContainer, decide, monthToDate, type PlanRow, USAGE_LIMIT_REASON } from "./decide.ts";
+import { USAGE_LIMIT_REASON } from "../../../src/shared/ids.ts";
+import { type BilledContainer, decide, monthToDate, type PlanRow } from "./decide.ts";
 
 const usageReplySchema = z.object({
   days: z.array(z.object({

@@ -2,8 +2,7 @@
  * Billing decisions, no I/O: given a container's month-to-date usage and its
  * subscription, what billing does (pause, upgrade, resume or nothing).
  */
-
-export const USAGE_LIMIT_REASON = "usage_limit";
+import { USAGE_LIMIT_REASON } from "../../../src/shared/ids.ts";
 
 export interface PlanRow {
   id: string;

@@ -12,10 +12,9 @@
  * anon or service-role JWT is not a user.
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { UUID_RE } from "../../../src/shared/ids.ts";
 import { bearerToken } from "../../../src/shared/secrets.ts";
 import { unauthorized } from "../_shared/http.ts";
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let cachedClient: { url: string; key: string; client: SupabaseClient } | undefined;
 

@@ -3,12 +3,11 @@
  * container, re-push the config when the edge is behind the database, and
  * bring the container's status in line with the edge's pause state.
  */
+import { UUID_RE } from "../../../src/shared/ids.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin, EdgeReply } from "../_shared/edge-admin.ts";
 import { canManage, clientRole } from "./store.ts";
 import { HttpError } from "../_shared/http.ts";
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface VerifyDeps {
   sql: Sql;
