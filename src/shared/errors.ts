@@ -1,5 +1,8 @@
 /** Errors are data: `{ "error": "snake_case_code", ... }` with the contract's status. */
-export type ErrorCode =
+export type ErrorCode = EdgeErrorCode | FunctionErrorCode;
+
+/** What the Worker answers (edge contract sections 2, 3, 8). */
+export type EdgeErrorCode =
   | "unauthorized"
   | "not_found"
   | "invalid_config"
@@ -14,6 +17,21 @@ export type ErrorCode =
   | "method_not_allowed"
   | "payload_too_large"
   | "internal_error";
+
+/** What the control-plane functions answer besides those (edge contract section 7). */
+export type FunctionErrorCode =
+  | "forbidden"
+  | "invalid_query"
+  | "invalid_idempotency_key"
+  | "idempotency_key_reused"
+  | "idempotency_key_in_progress"
+  | "domain_taken"
+  | "no_ports"
+  | "provisioner_failed"
+  | "config_incomplete"
+  | "edge_unavailable"
+  | "edge_rejected"
+  | "edge_admin_not_configured";
 
 export type ErrorBody = { error: ErrorCode } & Record<string, unknown>;
 

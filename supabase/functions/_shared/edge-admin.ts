@@ -4,7 +4,7 @@
  * backoff, a bounded number of times; 4xx answers are final.
  */
 import type { EdgeConfig } from "../../../src/shared/edge-config.ts";
-import { HttpError } from "./http.ts";
+import { HttpError } from "../../../src/shared/errors.ts";
 
 export interface EdgeAdminOptions {
   baseUrl: string;
@@ -81,7 +81,10 @@ export function edgeAdminFromEnv(): EdgeAdmin {
   const baseUrl = Deno.env.get("EDGE_ADMIN_URL");
   const token = Deno.env.get("EDGE_ADMIN_TOKEN");
   if (!baseUrl || !token) {
-    throw new HttpError(500, "edge_admin_not_configured", { message: "EDGE_ADMIN_URL and EDGE_ADMIN_TOKEN must be set" });
+    throw new HttpError(500, {
+      error: "edge_admin_not_configured",
+      message: "EDGE_ADMIN_URL and EDGE_ADMIN_TOKEN must be set",
+    });
   }
   const attempts = Deno.env.get("EDGE_ADMIN_ATTEMPTS");
   const backoffMs = Deno.env.get("EDGE_ADMIN_BACKOFF_MS");

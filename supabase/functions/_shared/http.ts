@@ -4,45 +4,30 @@
  */
 import type { z } from "zod";
 import { readBoundedText } from "../../../src/shared/body.ts";
+import { errorResponse, HttpError } from "../../../src/shared/errors.ts";
 import { bearerToken, secretMatches } from "../../../src/shared/secrets.ts";
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return Response.json(body, { status, headers });
 }
 
-export function errorJson(status: number, error: string, extra: Record<string, unknown> = {}): Response {
-  return json({ error, ...extra }, status);
-}
-
-/** Thrown inside a handler to answer with `status` and `{error, ...extra}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(error);
-  }
-
-  toResponse(): Response {
-    return errorJson(this.status, this.error, this.extra);
-  }
-}
-
-/** Runs a handler, turning HttpError into its response and anything else into a logged 500. */
+/**
+ * Runs a handler, turning an HttpError (thrown inside it, the Worker's class) into its
+ * response and anything else into a logged 500.
+ */
 export async function handleErrors(name: string, run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof HttpError) return error.toResponse();
+    if (error instanceof HttpError) return json(error.body, error.status);
     console.error(`${name}: unhandled error`, error);
-    return errorJson(500, "internal_error", { message: "unexpected error, see function logs" });
+    return errorResponse(500, "internal_error", { message: "unexpected error, see function logs" });
   }
 }
 
 export function requireMethod(request: Request, ...allowed: string[]): void {
   if (!allowed.includes(request.method)) {
-    throw new HttpError(405, "method_not_allowed", { message: `use ${allowed.join(" or ")}` });
+    throw new HttpError(405, { error: "method_not_allowed", message: `use ${allowed.join(" or ")}` });
   }
 }
 
@@ -56,17 +41,19 @@ export const MAX_JSON_BODY_BYTES = 256 * 1024;
 export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
   const read = await readBoundedText(request, MAX_JSON_BODY_BYTES);
   if (!read.ok && read.problem === "too_large") {
-    throw new HttpError(413, "payload_too_large", {
+    throw new HttpError(413, {
+      error: "payload_too_large",
       message: `body over ${MAX_JSON_BODY_BYTES / 1024} KB`,
       max_bytes: MAX_JSON_BODY_BYTES,
     });
   }
   // not UTF-8 is not JSON either (RFC 8259 section 8.1)
   const body = read.ok ? parseJson(read.text) : undefined;
-  if (body === undefined) throw new HttpError(400, "invalid_body", { message: "body must be JSON" });
+  if (body === undefined) throw new HttpError(400, { error: "invalid_body", message: "body must be JSON" });
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw new HttpError(400, "invalid_body", {
+    throw new HttpError(400, {
+      error: "invalid_body",
       message: "body does not match the expected shape",
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message })),
     });
@@ -94,5 +81,5 @@ export function isServiceRoleCaller(request: Request): boolean {
 }
 
 export function unauthorized(): HttpError {
-  return new HttpError(401, "unauthorized", { message: "missing or wrong credentials" });
+  return new HttpError(401, { error: "unauthorized", message: "missing or wrong credentials" });
 }

@@ -7,9 +7,9 @@
  * container whose paid plan covers its usage again.
  */
 import { z } from "zod";
+import { USAGE_LIMIT_REASON } from "../../../src/shared/ids.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
-import { USAGE_LIMIT_REASON } from "../../../src/shared/ids.ts";
 import { type BilledContainer, decide, monthToDate, type PlanRow } from "./decide.ts";
 
 const usageReplySchema = z.object({

@@ -4,9 +4,10 @@
  * object both miss).
  */
 import { z } from "zod";
+import { HttpError } from "../../../src/shared/errors.ts";
 import type { Sql } from "../_shared/db.ts";
 import { loadEdgeConfig } from "../_shared/edge-config-builder.ts";
-import { HttpError, isEdgeCaller, json, requireMethod, unauthorized } from "../_shared/http.ts";
+import { isEdgeCaller, json, requireMethod, unauthorized } from "../_shared/http.ts";
 
 const containerIdSchema = z.guid();
 
@@ -15,10 +16,14 @@ export async function containerConfig(request: Request, sql: Sql): Promise<Respo
   if (!isEdgeCaller(request)) throw unauthorized();
   const containerId = new URL(request.url).searchParams.get("container_id");
   if (!containerIdSchema.safeParse(containerId).success) {
-    throw new HttpError(400, "invalid_query", { message: "container_id must be a uuid" });
+    throw new HttpError(400, { error: "invalid_query", message: "container_id must be a uuid" });
   }
   const built = await loadEdgeConfig(sql, containerId!);
   if (built.ok) return json(built.config, 200, { "cache-control": "no-store" });
-  if (built.error === "not_found") throw new HttpError(404, "not_found", { message: "no such container" });
-  throw new HttpError(409, "config_incomplete", { message: "the container cannot be configured yet", issues: built.issues });
+  if (built.error === "not_found") throw new HttpError(404, { error: "not_found", message: "no such container" });
+  throw new HttpError(409, {
+    error: "config_incomplete",
+    message: "the container cannot be configured yet",
+    issues: built.issues,
+  });
 }

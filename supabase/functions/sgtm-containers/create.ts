@@ -4,6 +4,8 @@
  * transaction, then activate and push the config to the edge, or undo.
  */
 import type postgres from "postgres";
+import { HttpError } from "../../../src/shared/errors.ts";
+import { failContainer } from "../_shared/fail-container.ts";
 import type { CreateContainerRequest } from "./body.ts";
 import { provision } from "./provisioner.ts";
 import {
@@ -21,8 +23,6 @@ import {
   IDEMPOTENCY_KEY_RE,
   releaseIdempotencyKey,
 } from "./idempotency.ts";
-import { failContainer } from "../_shared/fail-container.ts";
-import { HttpError } from "../_shared/http.ts";
 
 const IDEMPOTENCY_SCOPE = "sgtm-containers.create";
 
@@ -49,10 +49,13 @@ export async function createContainer(
   idempotencyKey: string | null,
 ): Promise<Created> {
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
-    throw new HttpError(400, "invalid_idempotency_key", { message: "Idempotency-Key must be 1-255 visible ASCII characters" });
+    throw new HttpError(400, {
+      error: "invalid_idempotency_key",
+      message: "Idempotency-Key must be 1-255 visible ASCII characters",
+    });
   }
   if (!canManage(await clientRole(deps.sql, request.clientId, userId))) {
-    throw new HttpError(403, "forbidden", { message: "only an owner or admin of the client may create containers" });
+    throw new HttpError(403, { error: "forbidden", message: "only an owner or admin of the client may create containers" });
   }
   const key = idempotencyKey === null
     ? null
@@ -63,16 +66,22 @@ export async function createContainer(
       const claim = await claimIdempotencyKey(tx, key);
       if (claim.state === "replay") return claim;
       if (claim.state === "reused") {
-        throw new HttpError(422, "idempotency_key_reused", { message: "this Idempotency-Key was used with another body" });
+        throw new HttpError(422, {
+          error: "idempotency_key_reused",
+          message: "this Idempotency-Key was used with another body",
+        });
       }
       if (claim.state === "in_progress") {
-        throw new HttpError(409, "idempotency_key_in_progress", { message: "a request with this Idempotency-Key is still running" });
+        throw new HttpError(409, {
+          error: "idempotency_key_in_progress",
+          message: "a request with this Idempotency-Key is still running",
+        });
       }
     }
     const reservation = await reserveContainer(tx, { request, userId, edgeZone: deps.edgeZone, planId: deps.planId });
     if (reservation.ok) return { state: "reserved" as const, container: reservation.container };
     if (reservation.error === "no_ports") {
-      throw new HttpError(503, "no_ports", { message: "no free ports in the pool" });
+      throw new HttpError(503, { error: "no_ports", message: "no free ports in the pool" });
     }
     throw domainTaken(reservation.domain);
   }).catch((error) => {
@@ -93,7 +102,8 @@ export async function createContainer(
       await failContainer(tx, container.id);
       if (key) await releaseIdempotencyKey(tx, key);
     });
-    throw new HttpError(502, "provisioner_failed", {
+    throw new HttpError(502, {
+      error: "provisioner_failed",
       message: "the infrastructure provisioner did not provision the container; nothing was kept",
       container_id: container.id,
     });
@@ -114,7 +124,7 @@ export async function createContainer(
 }
 
 function domainTaken(domain: string): HttpError {
-  return new HttpError(409, "domain_taken", { message: `${domain} already belongs to a container`, domain });
+  return new HttpError(409, { error: "domain_taken", message: `${domain} already belongs to a container`, domain });
 }
 
 function createdBody(container: ReservedContainer, configVersion: number) {

@@ -3,14 +3,15 @@
  *   POST /sgtm-containers               create, provision and publish a container
  *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
  */
+import { HttpError } from "../../../src/shared/errors.ts";
+import type { Sql } from "../_shared/db.ts";
+import type { EdgeAdmin } from "../_shared/edge-admin.ts";
+import { syncContainer } from "../_shared/edge-sync.ts";
+import { json, readJsonBody, requireMethod } from "../_shared/http.ts";
 import { requireUser } from "./auth.ts";
 import { createContainerBodySchema } from "./body.ts";
 import { createContainer } from "./create.ts";
 import { verifyContainer } from "./verify.ts";
-import type { Sql } from "../_shared/db.ts";
-import type { EdgeAdmin } from "../_shared/edge-admin.ts";
-import { syncContainer } from "../_shared/edge-sync.ts";
-import { HttpError, json, readJsonBody, requireMethod } from "../_shared/http.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
 const ROUTE = /\/sgtm-containers(?:\/([^/]+)\/(verify))?\/?$/;
@@ -28,7 +29,7 @@ export async function sgtmContainers(
   env: () => ContainersEnv,
 ): Promise<Response> {
   const route = ROUTE.exec(new URL(request.url).pathname);
-  if (!route) throw new HttpError(404, "not_found", { message: "unknown path" });
+  if (!route) throw new HttpError(404, { error: "not_found", message: "unknown path" });
   requireMethod(request, "POST");
   const userId = await requireUser(request);
   const sync = async (containerId: string) => {

@@ -3,11 +3,11 @@
  * container, re-push the config when the edge is behind the database, and
  * bring the container's status in line with the edge's pause state.
  */
+import { HttpError } from "../../../src/shared/errors.ts";
 import { UUID_RE } from "../../../src/shared/ids.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin, EdgeReply } from "../_shared/edge-admin.ts";
 import { canManage, clientRole } from "./store.ts";
-import { HttpError } from "../_shared/http.ts";
 
 export interface VerifyDeps {
   sql: Sql;
@@ -29,14 +29,14 @@ interface EdgeState {
 }
 
 export async function verifyContainer(deps: VerifyDeps, userId: string, containerId: string): Promise<Verified> {
-  const notFound = new HttpError(404, "not_found", { message: "no such container" });
+  const notFound = new HttpError(404, { error: "not_found", message: "no such container" });
   if (!UUID_RE.test(containerId)) throw notFound;
   const [container] = await deps.sql`
     select id, client_id, status, config_version from public.sgtm_containers
     where id = ${containerId} and status <> 'deleted'`;
   if (!container) throw notFound;
   if (!canManage(await clientRole(deps.sql, container.client_id, userId))) {
-    throw new HttpError(403, "forbidden", { message: "only an owner or admin of the client may verify containers" });
+    throw new HttpError(403, { error: "forbidden", message: "only an owner or admin of the client may verify containers" });
   }
   const live = container.status === "active" || container.status === "paused";
   let edge = await edgeState(deps.edge, containerId);
@@ -58,7 +58,8 @@ async function edgeState(edge: EdgeAdmin, containerId: string): Promise<EdgeStat
       return { version: body.config_version as number, paused: body.paused ?? null };
     }
   }
-  throw new HttpError(502, "edge_unavailable", {
+  throw new HttpError(502, {
+    error: "edge_unavailable",
     message: reply.kind === "unavailable" ? reply.message : `edge answered ${reply.status}`,
   });
 }

@@ -4,18 +4,11 @@
  * confirmed that config_version, else 502 and nothing marked synced.
  */
 import { z } from "zod";
+import { HttpError } from "../../../src/shared/errors.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
 import { syncContainer } from "../_shared/edge-sync.ts";
-import {
-  HttpError,
-  isEdgeCaller,
-  isServiceRoleCaller,
-  json,
-  readJsonBody,
-  requireMethod,
-  unauthorized,
-} from "../_shared/http.ts";
+import { isEdgeCaller, isServiceRoleCaller, json, readJsonBody, requireMethod, unauthorized } from "../_shared/http.ts";
 
 const bodySchema = z.strictObject({ container_id: z.guid() });
 
@@ -28,12 +21,16 @@ export async function syncEdgeConfig(request: Request, sql: Sql, edge: () => Edg
     case "synced":
       return json({ container_id, config_version: outcome.config_version, applied: outcome.applied });
     case "not_found":
-      throw new HttpError(404, "not_found", { message: "no such container" });
+      throw new HttpError(404, { error: "not_found", message: "no such container" });
     case "config_incomplete":
-      throw new HttpError(409, "config_incomplete", { message: "the container cannot be configured yet", issues: outcome.issues });
+      throw new HttpError(409, {
+        error: "config_incomplete",
+        message: "the container cannot be configured yet",
+        issues: outcome.issues,
+      });
     case "edge_unavailable":
-      throw new HttpError(502, "edge_unavailable", { message: outcome.message, edge: outcome.edge });
+      throw new HttpError(502, { error: "edge_unavailable", message: outcome.message, edge: outcome.edge });
     case "edge_rejected":
-      throw new HttpError(502, "edge_rejected", { message: `edge answered ${outcome.status}`, edge: outcome.edge });
+      throw new HttpError(502, { error: "edge_rejected", message: `edge answered ${outcome.status}`, edge: outcome.edge });
   }
 }
