@@ -26,10 +26,10 @@ export interface SiteEndpoints {
 }
 
 export interface PayloadCodec {
-  /** 64 distinct base64url characters in a site-specific order. */
-  alphabet: string;
-  /** Non-zero 32-bit xorshift seed of the keystream XORed into the payload bytes. */
+  /** 32-bit xorshift seed: of the alphabet's order and of the keystream XORed into the bytes. 0 = plain base64url. */
   seed: number;
+  /** The 64 base64url characters in the order the seed gives (the loader derives the same from the seed). */
+  alphabet: string;
 }
 
 export type EndpointKind = "loader" | "gtm" | "hit" | "boot" | "detect";
@@ -117,14 +117,9 @@ export async function deriveSiteEndpoints(endpointKey: string): Promise<SiteEndp
   const param = await names.token(1, 6);
   const pageName = `${await names.token(3, 8)}${await names.token(2, 5)}`;
   const codecStream = stream("codec");
-  const alphabet = [...BASE64URL_ALPHABET];
-  for (let i = alphabet.length - 1; i > 0; i--) {
-    const j = await codecStream.below(i + 1);
-    [alphabet[i], alphabet[j]] = [alphabet[j]!, alphabet[i]!];
-  }
   let seed = 0;
   for (let i = 0; i < 4; i++) seed = (seed << 8) | (await codecStream.byte());
-  return { loader, gtm, hit, boot, detect, param, pageName, codec: { alphabet: alphabet.join(""), seed: seed || 1 } };
+  return { loader, gtm, hit, boot, detect, param, pageName, codec: payloadCodec(seed || 1) };
 }
 
 /** xorshift32: the keystream the loader applies in the browser, byte by byte. */
@@ -134,6 +129,18 @@ function nextState(state: number): number {
   x ^= x >>> 17;
   x ^= x << 5;
   return x | 0;
+}
+
+/** The codec of a seed; seed 0 is plain base64url (the fixed `/k/` route's `p`). */
+export function payloadCodec(seed: number): PayloadCodec {
+  const alphabet = [...BASE64URL_ALPHABET];
+  let state = seed;
+  for (let i = alphabet.length - 1; seed !== 0 && i > 0; i--) {
+    state = nextState(state);
+    const j = (state >>> 0) % (i + 1);
+    [alphabet[i], alphabet[j]] = [alphabet[j]!, alphabet[i]!];
+  }
+  return { seed, alphabet: alphabet.join("") };
 }
 
 /** Bytes XORed with the keystream, then written in the site's alphabet (no padding). */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodePayload, deriveSiteEndpoints, encodePayload, ENDPOINT_KINDS } from "../../src/shared/site-endpoints";
+import { encodeRecoveryParam } from "../../src/modules/recovery-path";
+import { decodePayload, deriveSiteEndpoints, encodePayload, ENDPOINT_KINDS, payloadCodec } from "../../src/shared/site-endpoints";
 
 const keyArb = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 16, maxLength: 64 });
 const RESERVED = /^\/(?:_edge|l|k)\/|^\/(?:boot|mark-session-detection)$/;
@@ -60,6 +61,14 @@ describe("payload codec", () => {
       fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), fc.constantFrom(...codecs), (text, codec) => {
         const decoded = decodePayload(encodePayload(text, codec), codec);
         expect(decoded && new TextDecoder().decode(decoded)).toBe(text);
+      }),
+    );
+  });
+
+  it("seed 0 is plain base64url, the encoding of the fixed /k/ route", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        expect(encodePayload(text, payloadCodec(0))).toBe(encodeRecoveryParam(text));
       }),
     );
   });
