@@ -7,7 +7,7 @@ import { startFunctionsServer } from "../../scripts/dev/platform/functions-serve
 import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scripts/dev/platform/local-auth.ts";
 import { startProvisionerStandin } from "../../scripts/dev/standins/provisioner.mjs";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { type FakeEdge, startFakeEdge } from "../fixtures/fake-edge.ts";
+import { type FakeEdge, startFakeEdge } from "./fake-edge.ts";
 
 export const EDGE_ZONE = "trqaxal.test";
 export const SGTM_ORIGIN = "http://127.0.0.1:9100";

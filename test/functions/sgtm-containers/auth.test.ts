@@ -3,9 +3,9 @@
  * JWKS (served by the functions server), with a signing key made for this run.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { authenticatedUserId } from "../../supabase/functions/sgtm-containers/auth.ts";
-import { startFunctionsServer } from "../../scripts/dev/platform/functions-server.ts";
-import { generateSigningKey, loadOrCreateSigningKey, mintUserJwt } from "../../scripts/dev/platform/local-auth.ts";
+import { authenticatedUserId } from "../../../supabase/functions/sgtm-containers/auth.ts";
+import { startFunctionsServer } from "../../../scripts/dev/platform/functions-server.ts";
+import { generateSigningKey, loadOrCreateSigningKey, mintUserJwt } from "../../../scripts/dev/platform/local-auth.ts";
 
 const USER = "11111111-2222-4333-8444-555555555555";
 

@@ -1,17 +1,15 @@
 /**
  * sync-edge-config against a fake edge: 200 only once the edge confirmed the
  * version; edge down or rejecting gives 502 and marks nothing synced; the
- * outbox is completed on success and backed off on failure.
+ * outbox is completed on success and backed off on failure. (The local drain
+ * of the outbox: _local/outbox-timer.test.ts.)
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import syncEdgeConfig from "../../supabase/functions/sync-edge-config/index.ts";
-import containerConfig from "../../supabase/functions/container-config/index.ts";
-import { getDb } from "../../supabase/functions/_shared/db.ts";
-import { edgeAdminFromEnv } from "../../supabase/functions/_shared/edge-admin.ts";
-import { processOutbox, startOutboxTimer } from "../../supabase/functions/_local/outbox-timer.ts";
-import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
-import { type FakeEdge, startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";
+import syncEdgeConfig from "../../../supabase/functions/sync-edge-config/index.ts";
+import containerConfig from "../../../supabase/functions/container-config/index.ts";
+import type { Sql } from "../../../supabase/functions/_shared/db.ts";
+import { configVersion, dbTest, seedContainer } from "../../support/control-plane-db.ts";
+import { type FakeEdge, startFakeEdge, useFakeEdgeEnv } from "../../support/fake-edge.ts";
 
 const serviceRole = () => ({ authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}` });
 const edgeAuth = () => ({ "x-edge-auth": Deno.env.get("EDGE_AUTH_SECRET")! });
@@ -143,38 +141,6 @@ dbTest("edge ahead of the database (stale_version): the version leaps past it fo
     assertEquals((await sync({ container_id: c.containerId })).body.config_version, version + 11);
   });
 });
-
-dbTest("processOutbox pushes every due container and completes its row", async (sql) => {
-  await withEdge(async (edge) => {
-    const a = await seedContainer(sql, { status: "active" });
-    const b = await seedContainer(sql, { status: "active" });
-    let run;
-    do run = await processOutbox(getDb(), edgeAdminFromEnv()); while (run.processed === 50);
-    assertEquals([a, b].every((c) => edge.configs.get(c.containerId)?.config_version !== undefined), true);
-    assertEquals((await outbox(sql, a.containerId)).map((r) => r.status), ["done"]);
-    // a later change leaves a new pending row that the next run completes
-    await sql`update public.sgtm_containers set origin = 'https://moved.example.net' where id = ${a.containerId}`;
-    run = await processOutbox(getDb(), edgeAdminFromEnv());
-    assertEquals(run.synced.includes(a.containerId), true);
-    assertEquals(edge.configs.get(a.containerId)?.origin, "https://moved.example.net");
-    assertEquals((await outbox(sql, a.containerId)).map((r) => r.status), ["done", "done"]);
-  });
-});
-
-dbTest("the local outbox timer pushes a change without anyone calling sync", async (sql) => {
-  await withEdge(async (edge) => {
-    const c = await seedContainer(sql, { status: "active" });
-    const timer = startOutboxTimer(getDb, edgeAdminFromEnv, 10);
-    try {
-      const deadline = Date.now() + 5_000;
-      while (!edge.configs.has(c.containerId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    } finally {
-      await timer.stop();
-    }
-    assertEquals(edge.configs.get(c.containerId)?.config_version, await configVersion(sql, c.containerId));
-  });
-});
-
 dbTest("sync without edge admin settings says so", async (sql) => {
   const c = await seedContainer(sql, { status: "active" });
   Deno.env.delete("EDGE_ADMIN_URL");

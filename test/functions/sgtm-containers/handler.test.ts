@@ -4,9 +4,9 @@
  * provisioner stand-in and the fake edge.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import type { ReservedContainer } from "../../supabase/functions/sgtm-containers/store.ts";
-import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { dbTest, randomLabel } from "../fixtures/control-plane-db.ts";
+import type { ReservedContainer } from "../../../supabase/functions/sgtm-containers/store.ts";
+import type { Sql } from "../../../supabase/functions/_shared/db.ts";
+import { dbTest, randomLabel } from "../../support/control-plane-db.ts";
 import {
   addFreePorts,
   addMember,
@@ -16,7 +16,7 @@ import {
   type Platform,
   SGTM_ORIGIN,
   startPlatform,
-} from "./containers-harness.ts";
+} from "../../support/functions-platform.ts";
 
 type CreatedContainer = Omit<ReservedContainer, "ports"> & { status: string; config_version: number };
 

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
+import { dbTest, seedContainer } from "../support/control-plane-db.ts";
 
 /** Tables a member may read, each with how to find a container's rows in it. */
 const MEMBER_TABLES: Record<string, string> = {

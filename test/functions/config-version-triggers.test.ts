@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { configVersion, dbTest, randomLabel, seedContainer } from "../fixtures/control-plane-db.ts";
+import { configVersion, dbTest, randomLabel, seedContainer } from "../support/control-plane-db.ts";
 
 async function bumpsBy(sql: Sql, containerId: string, change: () => Promise<unknown>): Promise<number> {
   const before = await configVersion(sql, containerId);

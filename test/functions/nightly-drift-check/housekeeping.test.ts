@@ -4,8 +4,8 @@
  * Idempotency-Key; completed keys are forgotten after a day.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { houseKeep } from "../../supabase/functions/nightly-drift-check/housekeeping.ts";
-import { dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
+import { houseKeep } from "../../../supabase/functions/nightly-drift-check/housekeeping.ts";
+import { dbTest, seedContainer } from "../../support/control-plane-db.ts";
 
 type Sql = Parameters<Parameters<typeof dbTest>[1]>[0];
 

@@ -4,9 +4,9 @@
  * the shared secret.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import sessionDetections from "../../supabase/functions/session-detections/index.ts";
-import { MAX_DETECTIONS } from "../../supabase/functions/session-detections/sessions.ts";
-import { dbTest, randomToken, seedContainer } from "../fixtures/control-plane-db.ts";
+import sessionDetections from "../../../supabase/functions/session-detections/index.ts";
+import { MAX_DETECTIONS } from "../../../supabase/functions/session-detections/sessions.ts";
+import { dbTest, randomToken, seedContainer } from "../../support/control-plane-db.ts";
 
 function post(body: unknown, secret: string | null = Deno.env.get("EDGE_AUTH_SECRET")!): Promise<Response> {
   return sessionDetections.fetch(new Request("http://functions.test/session-detections", {

@@ -3,10 +3,10 @@
  * version are re-synced and reported as repaired; those it cannot reach as failed.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import nightlyDriftCheck from "../../supabase/functions/nightly-drift-check/index.ts";
-import syncEdgeConfig from "../../supabase/functions/sync-edge-config/index.ts";
-import { configVersion, dbTest, seedContainer } from "../fixtures/control-plane-db.ts";
-import { startFakeEdge, useFakeEdgeEnv } from "../fixtures/fake-edge.ts";
+import nightlyDriftCheck from "../../../supabase/functions/nightly-drift-check/index.ts";
+import syncEdgeConfig from "../../../supabase/functions/sync-edge-config/index.ts";
+import { configVersion, dbTest, seedContainer } from "../../support/control-plane-db.ts";
+import { startFakeEdge, useFakeEdgeEnv } from "../../support/fake-edge.ts";
 
 const serviceRole = () => ({ authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}` });
 

@@ -4,7 +4,7 @@
  * from many connections at once must neither interleave nor leak.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { connect } from "../fixtures/control-plane-db.ts";
+import { connect } from "../support/control-plane-db.ts";
 
 Deno.test("concurrent connections keep their statements and transactions apart", async () => {
   const pools = Array.from({ length: 6 }, () => connect());
