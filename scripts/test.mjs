@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 
 const steps = [
   ["typecheck", "npx", ["tsc", "--noEmit"]],
+  ["contract copy (warns only)", "node", ["scripts/sync-contract.mjs", "--check"], "scripts/sync-contract.mjs"],
   ["worker types match wrangler.toml", "node", ["scripts/check-worker-types.mjs"], "scripts/check-worker-types.mjs"],
   ["worker + objects + modules (workerd)", "npx", ["vitest", "run"]],
   ["loader size budget", "node", ["scripts/loader-size.mjs"], "scripts/loader-size.mjs"],
