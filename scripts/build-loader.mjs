@@ -47,10 +47,10 @@ export async function buildLoader({ check = false } = {}) {
   return { changed: true };
 }
 
-/** render.ts (TypeScript, for the Worker) bundled for node, so scripts render the loader exactly as the Worker does. */
-export async function importRender() {
+/** A TypeScript module of src/ bundled for node, so scripts run exactly what the Worker runs (e.g. render.ts). */
+export async function importSource(path) {
   const { outputFiles } = await build({
-    entryPoints: [`${root}src/loader-template/render.ts`],
+    entryPoints: [`${root}${path}`],
     bundle: true,
     format: "esm",
     platform: "neutral",

@@ -2,20 +2,29 @@
  * Renders the browser loader (GET /l/{loader_token}.js) for one site of a container.
  * Pure: the minified template comes from loader.generated.ts (scripts/build-loader.mjs).
  */
-import type { EdgeConfig, Site } from "../shared/edge-config";
 import { encodeRecoveryParam } from "../modules/recovery-path";
+import type { EdgeConfig, Site } from "../shared/edge-config";
+import { encodePayload, type SiteEndpoints } from "../shared/site-endpoints";
 import { LOADER_TEMPLATE } from "./loader.generated";
 
 export const CONFIG_PLACEHOLDER = "__QX_CONFIG__";
 
 /** The config object loader.js reads; short keys because every byte ships to every page view. */
 export interface LoaderConfig {
-  /** loader token */
-  lt: string;
-  /** the site's container token, for /k/ recovery URLs */
-  ct: string;
+  /** loader token, in /boot and detection bodies; absent with per-site paths, whose path names the site */
+  lt?: string;
+  /** the loader's name in the page (its once-guard, its session key) */
+  n: string;
+  /** recovered hits: `{h}?{q}={encoded path+query}`, relative to the loader's own origin */
+  h: string;
+  q: string;
+  /** payload codec seed (0: plain base64url) */
+  s: number;
   /** GTM load path, relative to the loader's own origin */
   g: string;
+  /** cookie restoration and detection report paths */
+  b: string;
+  x: string;
   m: { r: boolean; k: boolean; d: boolean };
 }
 
@@ -28,12 +37,40 @@ export function gtmLoadPath(site: Site): string {
   return `/k/${site.container_token}?p=${encodeRecoveryParam(`/gtm.js?id=${site.web_gtm_id}`)}`;
 }
 
-export function loaderConfig(config: EdgeConfig, site: Site): LoaderConfig {
+/** The fixed paths of contract section 3, for a site without an endpoint_key. */
+function fixedPaths(site: Site): Omit<LoaderConfig, "lt" | "m"> {
   return {
-    lt: config.loader_token,
-    ct: site.container_token,
-    // Without recovery the /k/ route answers 404: GTM then comes through the plain proxy.
-    g: config.modules.gtm_recovery ? gtmLoadPath(site) : `/gtm.js?id=${site.web_gtm_id}`,
+    n: "__qx",
+    h: `/k/${site.container_token}`,
+    q: "p",
+    s: 0,
+    g: gtmLoadPath(site),
+    b: "/boot",
+    x: "/mark-session-detection",
+  };
+}
+
+/** The site's own paths (contract section 9): nothing in them is shared with another site. */
+function keyedPaths(site: Site, endpoints: SiteEndpoints): Omit<LoaderConfig, "lt" | "m"> {
+  const gtm = encodePayload(`/gtm.js?id=${site.web_gtm_id}`, endpoints.codec);
+  return {
+    n: endpoints.pageName,
+    h: endpoints.hit,
+    q: endpoints.param,
+    s: endpoints.codec.seed,
+    g: `${endpoints.gtm}?${endpoints.param}=${gtm}`,
+    b: endpoints.boot,
+    x: endpoints.detect,
+  };
+}
+
+export function loaderConfig(config: EdgeConfig, site: Site, endpoints: SiteEndpoints | null = null): LoaderConfig {
+  const paths = endpoints ? keyedPaths(site, endpoints) : fixedPaths(site);
+  return {
+    ...(endpoints ? {} : { lt: config.loader_token }),
+    ...paths,
+    // Without recovery the recovery routes answer 404: GTM then comes through the plain proxy.
+    g: config.modules.gtm_recovery ? paths.g : `/gtm.js?id=${site.web_gtm_id}`,
     m: {
       r: config.modules.gtm_recovery,
       k: config.modules.cookie_keeper && config.cookie_keeper.restore,
@@ -51,7 +88,7 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-export function renderLoader(config: EdgeConfig, site: Site): string {
+export function renderLoader(config: EdgeConfig, site: Site, endpoints: SiteEndpoints | null = null): string {
   // A replacer function: a string replacement would expand `$&`-style patterns found in the JSON.
-  return LOADER_TEMPLATE.replace(CONFIG_PLACEHOLDER, () => scriptSafeJson(loaderConfig(config, site)));
+  return LOADER_TEMPLATE.replace(CONFIG_PLACEHOLDER, () => scriptSafeJson(loaderConfig(config, site, endpoints)));
 }

@@ -10,6 +10,7 @@ import {
   scriptSafeJson,
 } from "../../src/loader-template/render";
 import type { Site } from "../../src/shared/edge-config";
+import { decodePayload, deriveSiteEndpoints } from "../../src/shared/site-endpoints";
 import { testConfig } from "../support/config";
 
 const BLOCKED_IN_URL = /gtm\.js|gtag\/js|gtm-/i;
@@ -31,10 +32,37 @@ describe("renderLoader", () => {
     expect(rendered).not.toContain(CONFIG_PLACEHOLDER);
     expect(JSON.parse(injectedJson(rendered))).toEqual({
       lt: "lt_0123456789abcdef",
-      ct: "ct_bbbbbbbbbbbbbbbb",
+      n: "__qx",
+      h: "/k/ct_bbbbbbbbbbbbbbbb",
+      q: "p",
+      s: 0,
       g: gtmLoadPath(site),
+      b: "/boot",
+      x: "/mark-session-detection",
       m: { r: true, k: true, d: true },
     });
+  });
+
+  it("a site with endpoint paths gets only its own names: no token, no fixed path, GTM encoded with its codec", async () => {
+    const config = testConfig();
+    const site = config.sites[0]!;
+    const endpoints = await deriveSiteEndpoints("endpoint-key-0123456789");
+    const injected = JSON.parse(injectedJson(renderLoader(config, site, endpoints)));
+    expect(injected).toEqual({
+      n: endpoints.pageName,
+      h: endpoints.hit,
+      q: endpoints.param,
+      s: endpoints.codec.seed,
+      g: expect.stringMatching(new RegExp(`^${endpoints.gtm.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\?${endpoints.param}=`)),
+      b: endpoints.boot,
+      x: endpoints.detect,
+      m: { r: true, k: true, d: true },
+    });
+    const payload = injected.g.split("=")[1];
+    expect(new TextDecoder().decode(decodePayload(payload, endpoints.codec)!)).toBe(`/gtm.js?id=${site.web_gtm_id}`);
+    for (const fixed of ["/k/", "/boot", "/mark-session", "lt_", "ct_", "__qx", "GTM-", "gtm.js"]) {
+      expect(JSON.stringify(injected)).not.toContain(fixed);
+    }
   });
 
   it("maps module flags; restore needs both cookie_keeper and cookie_keeper.restore", () => {
