@@ -12,8 +12,8 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
 }
 
 /**
- * Runs a handler, turning an HttpError (thrown inside it, the Worker's class) into its
- * response and anything else into a logged 500.
+ * Runs a handler, turning an HttpError (src/shared/errors.ts, the one class both planes
+ * throw) into its response and anything else into a logged 500.
  */
 export async function handleErrors(name: string, run: () => Promise<Response>): Promise<Response> {
   try {
