@@ -1,7 +1,8 @@
 /**
- * Headers to and from the sGTM origin (edge contract section 3): hop-by-hop
- * headers never cross the proxy, and the forwarding and geo headers the
- * origin trusts are always ours, never the client's copies.
+ * Headers to and from the sGTM origin (edge contract sections 3 and 8): hop-by-hop
+ * headers never cross the proxy; the forwarding, geo and origin-auth headers the
+ * origin trusts are always ours, never the client's copies; the origin's CORS
+ * headers never reach the browser (the edge sets its own).
  */
 
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -16,8 +17,8 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
-/** Client-supplied copies of what the edge asserts (client IP, host, geo) are dropped. */
-const CLIENT_ASSERTED: ReadonlySet<string> = new Set(["host", "x-real-ip", "forwarded", "true-client-ip"]);
+/** Client-supplied copies of what the edge asserts (client IP, host, geo, origin auth) are dropped. */
+const CLIENT_ASSERTED: ReadonlySet<string> = new Set(["host", "x-real-ip", "forwarded", "true-client-ip", "x-origin-auth"]);
 const CLIENT_ASSERTED_PREFIXES = ["cf-", "x-forwarded-", "x-geo-", "proxy-"];
 
 const MAX_GEO_CHARS = 128;
@@ -26,7 +27,13 @@ const HOST_RE = /^[a-z0-9.-]{1,253}$/;
 
 export type GeoHints = { country?: string; region?: string; city?: string };
 
-export function upstreamHeaders(request: Request, publicHost: string, clientIp: string | null, cf?: GeoHints): Headers {
+export function upstreamHeaders(
+  request: Request,
+  publicHost: string,
+  clientIp: string | null,
+  cf?: GeoHints,
+  originSecret?: string,
+): Headers {
   const dropped = connectionNamed(request.headers);
   const headers = new Headers();
   for (const [name, value] of request.headers) {
@@ -40,6 +47,7 @@ export function upstreamHeaders(request: Request, publicHost: string, clientIp: 
   setGeo(headers, "X-Geo-Country", cf?.country);
   setGeo(headers, "X-Geo-Region", cf?.region);
   setGeo(headers, "X-Geo-City", cf?.city);
+  if (originSecret) headers.set("X-Origin-Auth", originSecret);
   return headers;
 }
 
@@ -47,7 +55,7 @@ export function responseHeadersFromOrigin(origin: Headers): Headers {
   const dropped = connectionNamed(origin);
   const headers = new Headers();
   for (const [name, value] of origin) {
-    if (name === "set-cookie" || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    if (name === "set-cookie" || name.startsWith("access-control-") || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
     headers.append(name, value);
   }
   // One header per cookie: Set-Cookie lines are never folded into one value.

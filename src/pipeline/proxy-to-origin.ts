@@ -28,11 +28,13 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
     upstreamUrl,
     {
       method: request.method,
-      headers: upstreamHeaders(request, publicHost, request.headers.get("CF-Connecting-IP"), {
-        country: cf?.country,
-        region: cf?.region,
-        city: cf?.city,
-      }),
+      headers: upstreamHeaders(
+        request,
+        publicHost,
+        request.headers.get("CF-Connecting-IP"),
+        { country: cf?.country, region: cf?.region, city: cf?.city },
+        config.origin_secret,
+      ),
       body: hasBody ? request.body : null,
     },
     originTimeoutMs(env),

@@ -44,6 +44,10 @@ export const originSchema = string()
   })
   .transform((value) => new URL(value).origin);
 
+/** Shared by the edge and the origin's reverse proxy (X-Origin-Auth, contract section 8). */
+const originSecretSchema = string()
+  .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32-256 url-safe characters [A-Za-z0-9_-]");
+
 export const modulesSchema = strictObject({
   sgtm_proxy: boolean(),
   gtm_recovery: boolean(),
@@ -72,6 +76,12 @@ export const siteSchema = strictObject({
   cookie_domain: hostnameSchema,
   container_token: urlSafeTokenSchema,
   web_gtm_id: string().regex(/^GTM-[A-Z0-9]{4,12}$/, "must look like GTM-XXXXXX"),
+  /** Section 9: the key the site's own paths are derived from; the previous one is served too while set. */
+  endpoint_key: urlSafeTokenSchema.optional(),
+  previous_endpoint_key: urlSafeTokenSchema.optional(),
+  /** Section 10: the path under which the site's own reverse proxy forwards to the edge, and its secret. */
+  path_prefix: string().regex(/^\/[A-Za-z0-9_-]{1,32}$/, "must be / followed by 1-32 characters [A-Za-z0-9_-]").optional(),
+  forward_secret: string().regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32-256 url-safe characters [A-Za-z0-9_-]").optional(),
 });
 
 export const customDomainSchema = strictObject({
@@ -85,6 +95,7 @@ export const edgeConfigSchema = strictObject(
     client_id: guid(),
     config_version: number().int().min(1).max(Number.MAX_SAFE_INTEGER),
     origin: originSchema,
+    origin_secret: originSecretSchema.optional(),
     edge_hostname: hostnameSchema,
     loader_token: urlSafeTokenSchema,
     modules: modulesSchema,
@@ -106,6 +117,20 @@ export const edgeConfigSchema = strictObject(
         ctx.addIssue({ code: "custom", path: ["sites", index, "container_token"], message: "duplicate token" });
       }
       tokens.add(site.container_token);
+      for (const field of ["endpoint_key", "previous_endpoint_key"] as const) {
+        const key = site[field];
+        if (key === undefined) continue;
+        if (tokens.has(key) || key === config.loader_token) {
+          ctx.addIssue({ code: "custom", path: ["sites", index, field], message: "duplicate key" });
+        }
+        tokens.add(key);
+      }
+      if (site.previous_endpoint_key !== undefined && site.endpoint_key === undefined) {
+        ctx.addIssue({ code: "custom", path: ["sites", index, "previous_endpoint_key"], message: "needs endpoint_key" });
+      }
+      if ((site.path_prefix === undefined) !== (site.forward_secret === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["sites", index, "path_prefix"], message: "path_prefix and forward_secret go together" });
+      }
       for (const host of new Set([site.primary_host, ...site.tracked_domains])) {
         const owner = siteOfHost.get(host);
         if (host === config.edge_hostname || (owner !== undefined && owner !== index)) {

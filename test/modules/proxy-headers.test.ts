@@ -64,6 +64,14 @@ describe("upstreamHeaders", () => {
     expect(upstreamHeaders(request, "localhost", "::1").get("x-forwarded-for")).toBe("::1");
   });
 
+  it("sends X-Origin-Auth only as the configured origin secret, never the client's copy", () => {
+    const forged = new Request("https://a.test/", { headers: { "X-Origin-Auth": "forged" } });
+    expect(upstreamHeaders(forged, "a.test", null).has("x-origin-auth")).toBe(false);
+    expect(upstreamHeaders(forged, "a.test", null, {}, "os_0123456789abcdef0123456789abcdef").get("x-origin-auth")).toBe(
+      "os_0123456789abcdef0123456789abcdef",
+    );
+  });
+
   it("refuses an IP that is not an IP", () => {
     expect(upstreamHeaders(new Request("https://a.test/"), "a.test", "1.2.3.4, 6.6.6.6").has("x-forwarded-for")).toBe(false);
   });
@@ -106,5 +114,16 @@ describe("responseHeadersFromOrigin", () => {
     expect(headers.get("content-type")).toBe("image/gif");
     expect(headers.get("cache-control")).toBe("no-store");
     for (const name of ["connection", "x-hop", "transfer-encoding", "keep-alive"]) expect(headers.has(name)).toBe(false);
+  });
+
+  it("drops every Access-Control-* header of the origin: the edge sets its own", () => {
+    const origin = new Headers([
+      ["Access-Control-Allow-Origin", "*"],
+      ["Access-Control-Allow-Credentials", "true"],
+      ["Access-Control-Expose-Headers", "X-Secret"],
+      ["access-control-allow-methods", "PUT"],
+      ["X-Access-Control-Note", "kept"],
+    ]);
+    expect(Object.fromEntries(responseHeadersFromOrigin(origin))).toEqual({ "x-access-control-note": "kept" });
   });
 });
