@@ -3,7 +3,6 @@
  * restoration) and POST /mark-session-detection (adblock/ITP reports).
  */
 import type { RouterType } from "itty-router";
-import { object, string } from "zod";
 import type { ZodType } from "zod";
 import { containerStub } from "../bindings/stubs";
 import { parseGcs } from "../modules/consent";
@@ -13,19 +12,12 @@ import { selectSite } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { markSessionSeen, sessionSeen } from "../pipeline/seen-sessions";
-import { urlSafeTokenSchema } from "../shared/edge-config";
 import { HttpError, methodNotAllowed } from "../shared/errors";
-import { browserDetectionSchema } from "../shared/session-detection";
+import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
 
 type Args = [Env, ExecutionContext];
 
 const MAX_BODY_BYTES = 4096;
-
-const bootSchema = object({
-  loader_token: urlSafeTokenSchema,
-  host: string().max(253).optional(),
-  gcs: string().max(8).optional(),
-});
 
 async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
   const text = await request.text();

@@ -1,9 +1,10 @@
 /**
  * One adblock/ITP detection of a loader session: what the browser reports to
  * POST /mark-session-detection and what the edge delivers to the control plane's
- * `session-detections` sink (which adds the site and the time of the report).
+ * `session-detections` sink (which adds the site and the time of the report); and the
+ * body of POST /boot, the loader's other session call.
  */
-import { boolean, guid, iso, strictObject, string } from "zod";
+import { boolean, guid, iso, object, strictObject, string } from "zod";
 import type { output } from "zod";
 import { urlSafeTokenSchema } from "./edge-config.ts";
 
@@ -25,3 +26,10 @@ export const browserDetectionSchema = sessionDetectionSchema.pick({
 });
 
 export type SessionDetection = output<typeof sessionDetectionSchema>;
+
+/** POST /boot: the loader's token, the page host (X-Public-Host semantics) and the gcs it last saw. */
+export const bootSchema = object({
+  loader_token: urlSafeTokenSchema,
+  host: string().max(253).optional(),
+  gcs: string().max(8).optional(),
+});
