@@ -29,6 +29,11 @@ export function normalizeHost(raw: string | null): string | null {
   return labels.every((label) => LABEL_RE.test(label)) ? host : null;
 }
 
+/** The request's host (contract section 3): Host, falling back to X-Forwarded-Host only when Host is absent. */
+export function requestHost(request: Request): string | null {
+  return normalizeHost(request.headers.get("Host") ?? request.headers.get("X-Forwarded-Host") ?? new URL(request.url).host);
+}
+
 export function selectSite(config: EdgeConfig, requestHost: string, publicHostHeader: string | null): Site {
   const publicHost = normalizeHost(publicHostHeader);
   const viaPublicHost = publicHost === null ? undefined : siteOwning(config, publicHost);

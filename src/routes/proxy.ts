@@ -7,15 +7,10 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { preflightResponse } from "../modules/cors";
-import { normalizeHost, selectSite } from "../modules/site-select";
+import { normalizeHost, requestHost, selectSite } from "../modules/site-select";
 import { errorResponse } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
-
-/** Host header, falling back to X-Forwarded-Host only when Host is absent. */
-function requestHost(request: Request): string | null {
-  return normalizeHost(request.headers.get("Host") ?? request.headers.get("X-Forwarded-Host") ?? new URL(request.url).host);
-}
 
 async function preflight(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const host = requestHost(request);
