@@ -4,9 +4,10 @@
  */
 import { fetchOrigin, originTimeoutMs } from "../bindings/origin-fetch";
 import { consentFromHit } from "../modules/consent";
-import { keptSetCookies, parseCookieHeader } from "../modules/cookie-keeper";
+import { keptSetCookies, parseCookieHeader, type KeptCookie } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
 import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/proxy-headers";
+import { siteSetCookies } from "../modules/set-cookie";
 import type { Site } from "../shared/edge-config";
 import type { EdgeRequest, PreserveReport } from "./access";
 import type { Admission } from "./admission";
@@ -23,6 +24,8 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
   const { admission, site, upstreamUrl, publicHost } = target;
   const { config } = admission.prepared;
   const cf = request.cf as IncomingRequestCfProperties | undefined;
+  // Behind the site's own proxy (section 10), the visitor is who the proxy says, but only with its secret.
+  const proxied = request.access.view?.proxy?.secret === "match" ? request.access.view.proxy : null;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   const origin = await fetchOrigin(
     upstreamUrl,
@@ -31,8 +34,8 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
       headers: upstreamHeaders(
         request,
         publicHost,
-        request.headers.get("CF-Connecting-IP"),
-        { country: cf?.country, region: cf?.region, city: cf?.city },
+        proxied ? proxied.clientIp : request.headers.get("CF-Connecting-IP"),
+        proxied ? proxied.geo : { country: cf?.country, region: cf?.region, city: cf?.city },
         config.origin_secret,
       ),
       body: hasBody ? request.body : null,
@@ -41,22 +44,24 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
   );
 
   const headers = responseHeadersFromOrigin(origin.headers);
+  headers.delete("Set-Cookie");
+  let setCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
   let preserve: PreserveReport | undefined;
   if (config.modules.cookie_keeper) {
     const consent = consentFromHit(new URL(upstreamUrl));
     const requestCookieHeader = request.headers.get("Cookie");
-    const { setCookies, kept } = keptSetCookies({
+    let kept: KeptCookie[];
+    ({ setCookies, kept } = keptSetCookies({
       requestCookieHeader,
-      originSetCookies: origin.headers.getSetCookie(),
+      originSetCookies: setCookies,
       consent,
       site,
       config: config.cookie_keeper,
-    });
-    headers.delete("Set-Cookie");
-    for (const line of setCookies) headers.append("Set-Cookie", line);
+    }));
     const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
     if (fpid && kept.length > 0) preserve = { fpid, cookies: kept, consent };
   }
+  for (const line of setCookies) headers.append("Set-Cookie", line);
   applyCors(headers, request.headers.get("Origin"), admission.prepared.hosts);
 
   Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });

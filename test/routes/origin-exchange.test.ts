@@ -85,3 +85,36 @@ describe("X-Origin-Auth (section 8: the origin can tell the edge from the intern
     }
   });
 });
+
+describe("the origin cannot set cookies outside the site (section 8)", () => {
+  const setsEverywhere = () => {
+    const headers = new Headers();
+    headers.append("Set-Cookie", "zone=1; Domain=edge.test; Path=/");
+    headers.append("Set-Cookie", "other=1; Domain=victim.test; Path=/");
+    headers.append("Set-Cookie", "own=1; Domain=cookiedom.test; Path=/");
+    headers.append("Set-Cookie", "sub=1; Domain=data.cookiedom.test; Path=/");
+    headers.append("Set-Cookie", "hostonly=1; Path=/");
+    return new Response("ok", { headers });
+  };
+
+  it.each([true, false])("drops lines with a foreign Domain (cookie_keeper %s), keeps the site's", async (keeper) => {
+    const config = makeConfig("cookiedom");
+    config.modules = { ...config.modules, cookie_keeper: keeper };
+    mockOutbound({ [ORIGIN]: setsEverywhere });
+    await pushConfig(config);
+    const response = await edgeFetch("https://data.cookiedom.test/g/collect", { headers: { Host: "data.cookiedom.test" } });
+    expect(response.headers.getSetCookie()).toEqual([
+      "own=1; Domain=cookiedom.test; Path=/",
+      "sub=1; Domain=data.cookiedom.test; Path=/",
+      "hostonly=1; Path=/",
+    ]);
+  });
+
+  it("on the edge hostname too: nothing on the shared edge zone", async () => {
+    const config = makeConfig("cookiezone");
+    mockOutbound({ [ORIGIN]: setsEverywhere });
+    await pushConfig(config);
+    const response = await edgeFetch("https://cookiezone.edge.test/g/collect");
+    expect(response.headers.getSetCookie()).toEqual(["hostonly=1; Path=/"]);
+  });
+});
