@@ -1,6 +1,7 @@
 /** Entry: builds the router and exports the Worker and its Durable Object classes. */
 import { Router } from "itty-router";
 import { recordAccess, type AccessNote, type EdgeRequest } from "./pipeline/access";
+import { withSiteView } from "./pipeline/site-view";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
 import { loaderRoutes } from "./routes/loader";
@@ -31,7 +32,8 @@ export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
     const access: AccessNote = {};
-    const response: Response = await router.fetch(Object.assign(request, { access }), env, ctx);
+    const viewed = await withSiteView(env, ctx, Object.assign(request, { access }));
+    const response: Response = await router.fetch(viewed as EdgeRequest, env, ctx);
     if (!new URL(request.url).pathname.startsWith("/_edge/")) {
       recordAccess(env, ctx, request, access, response.status, started);
     }

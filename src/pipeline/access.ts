@@ -7,6 +7,7 @@ import type { IRequest } from "itty-router";
 import type { AccessReport, PreservedCookies } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
+import type { SiteView } from "./site-view";
 
 export type PreserveReport = { fpid: string } & PreservedCookies;
 
@@ -18,10 +19,15 @@ export interface AccessNote {
   recovered?: boolean;
   paused?: boolean;
   preserve?: PreserveReport;
+  /** Site, prefix, proxy and per-site endpoint of a request on a routed host (site-view.ts). */
+  view?: SiteView;
 }
 
+/** A public request with its access note, as the Worker entry hands it on. */
+export type NotedRequest = Request & { access: AccessNote };
+
 /** A public request as the handlers see it: itty-router's request plus its access note. */
-export type EdgeRequest = IRequest & { access: AccessNote };
+export type EdgeRequest = IRequest & NotedRequest;
 
 export function recordAccess(
   env: Env,

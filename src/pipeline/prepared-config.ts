@@ -5,6 +5,7 @@
 import type { EdgeConfig, Site } from "../shared/edge-config";
 import { routedHosts, routeEntries, type RouteKey } from "../shared/routing-keys";
 import { BoundedMap } from "./bounded-map";
+import { endpointTable, type EndpointTable } from "./site-endpoints";
 
 export interface PreparedConfig {
   readonly config: EdgeConfig;
@@ -13,6 +14,8 @@ export interface PreparedConfig {
   readonly siteByToken: ReadonlyMap<string, Site>;
   /** Routing keys this version owns: a leased request is checked against them. */
   readonly keys: ReadonlySet<RouteKey>;
+  /** Per-site endpoint paths (section 9), derived once per key; null when no site has an endpoint_key. */
+  readonly endpoints: Promise<EndpointTable> | null;
   /** Rendered loader per site, filled on first use. */
   readonly loaderBySite: Map<string, { body: string; etag: string }>;
 }
@@ -32,6 +35,7 @@ export function prepareConfig(config: EdgeConfig): PreparedConfig {
     hosts: new Set(routedHosts(config).keys()),
     siteByToken: new Map(config.sites.map((site) => [site.container_token, site])),
     keys: new Set(routeEntries(config).map((entry) => entry.key)),
+    endpoints: endpointTable(config),
     loaderBySite: new Map(),
   };
   prepared.set(config.container_id, entry);
