@@ -4,6 +4,8 @@
  * allowlisted paths pass; the query is opaque and passes byte for byte.
  * Every refusal carries a short reason for the logs (never for the client).
  */
+import { base64UrlToBytes } from "../shared/ids";
+import { decodePayload, type PayloadCodec } from "../shared/site-endpoints";
 
 export const RECOVERY_PATHS: readonly string[] = Object.freeze([
   "/g/collect",
@@ -24,7 +26,6 @@ export const MAX_RAW_PARAM_CHARS = 11 * 1024;
 
 export type DecodedRecovery = { ok: true; path: string; query: string } | { ok: false; reason: string };
 
-const BASE64URL_RE = /^[A-Za-z0-9_-]*={0,2}$/;
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 /** C0 controls, DEL and C1 controls: never legitimate anywhere in a hit. */
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
@@ -44,6 +45,19 @@ export function decodeRecoveryParam(p: string | null): DecodedRecovery {
   if (p.length > MAX_RAW_PARAM_CHARS) return refuse(`p is ${p.length} chars, over ${MAX_RAW_PARAM_CHARS}`);
   const bytes = base64UrlToBytes(p);
   if (!bytes) return refuse("p is not base64url");
+  return decodeRecoveryBytes(bytes);
+}
+
+/** A per-site endpoint's payload (section 9): the site's codec, then every rule of section 5. */
+export function decodeKeyedRecoveryParam(p: string | null, codec: PayloadCodec): DecodedRecovery {
+  if (p === null || p === "") return refuse("missing payload");
+  if (p.length > MAX_RAW_PARAM_CHARS) return refuse(`payload is ${p.length} chars, over ${MAX_RAW_PARAM_CHARS}`);
+  const bytes = decodePayload(p, codec);
+  if (!bytes) return refuse("payload is not in the site's encoding");
+  return decodeRecoveryBytes(bytes);
+}
+
+function decodeRecoveryBytes(bytes: Uint8Array): DecodedRecovery {
   if (bytes.length > MAX_DECODED_BYTES) return refuse(`decoded p is ${bytes.length} bytes, over ${MAX_DECODED_BYTES}`);
 
   let text: string;
@@ -92,23 +106,6 @@ export function recoveryUpstreamUrl(origin: string, path: string, query: string)
 
 function refuse(reason: string): DecodedRecovery {
   return { ok: false, reason };
-}
-
-function base64UrlToBytes(p: string): Uint8Array | null {
-  if (!BASE64URL_RE.test(p)) return null;
-  const padAt = p.indexOf("=");
-  const body = padAt === -1 ? p : p.slice(0, padAt);
-  if (padAt !== -1 && p.length % 4 !== 0) return null;
-  if (body.length % 4 === 1) return null;
-  let binary: string;
-  try {
-    binary = atob(body.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return null;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** Why the path is refused, or null when it is exactly an allowed path. Specific checks first, for useful logs. */

@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  MAX_DECODED_BYTES,
-  MAX_RAW_PARAM_CHARS,
-  RECOVERY_PATHS,
-  decodeRecoveryParam,
-  encodeRecoveryParam,
-  recoveryUpstreamUrl,
-} from "../../src/modules/recovery-path";
+import { decodeKeyedRecoveryParam, decodeRecoveryParam, encodeRecoveryParam, MAX_DECODED_BYTES, MAX_RAW_PARAM_CHARS, RECOVERY_PATHS, recoveryUpstreamUrl } from "../../src/modules/recovery-path";
+import { deriveSiteEndpoints, encodePayload } from "../../src/shared/site-endpoints";
 
 const ORIGINS = ["https://sgtm-7.edge-1.example.net:8443", "https://sgtm.example.net", "http://127.0.0.1:8787"];
 const RUNS = { numRuns: 2000 };
@@ -254,5 +248,34 @@ describe("recoveryUpstreamUrl", () => {
     ["space in query", "https://sgtm.example.net", "/collect", "?a b"],
   ])("returns null for %s", (_name, origin, path, query) => {
     expect(recoveryUpstreamUrl(origin, path, query)).toBeNull();
+  });
+});
+
+describe("decodeKeyedRecoveryParam (section 9 payloads)", () => {
+  it("decides exactly as the /k/ decoder for every input: every rule of section 5 holds under the keyed encoding", async () => {
+    const { codec } = await deriveSiteEndpoints("recovery-keyed-0123456789");
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 300 }),
+          fc.constantFrom(...RECOVERY_PATHS).chain((path) => fc.string({ maxLength: 200 }).map((query) => `${path}?${query}`)),
+        ),
+        (text) => {
+          const keyed = decodeKeyedRecoveryParam(encodePayload(text, codec), codec);
+          const fixed = decodeRecoveryParam(encodeRecoveryParam(text));
+          // Same decision and same result; only the log wording of a refusal may differ.
+          expect(keyed.ok ? keyed : { ok: false }).toEqual(fixed.ok ? fixed : { ok: false });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses another site's payload and plain base64url", async () => {
+    const [a, b] = await Promise.all(["keyed-a-0123456789ab", "keyed-b-0123456789ab"].map(deriveSiteEndpoints));
+    const hit = "/g/collect?v=2&tid=G-XYZ";
+    expect(decodeKeyedRecoveryParam(encodePayload(hit, a!.codec), a!.codec)).toEqual({ ok: true, path: "/g/collect", query: "?v=2&tid=G-XYZ" });
+    expect(decodeKeyedRecoveryParam(encodePayload(hit, a!.codec), b!.codec).ok).toBe(false);
+    expect(decodeKeyedRecoveryParam(encodeRecoveryParam(hit), a!.codec).ok).toBe(false);
   });
 });
