@@ -2,6 +2,7 @@
 import type { IRequest, RouterType } from "itty-router";
 import { containerStub, routesIndex } from "../bindings/stubs";
 import { endLease } from "../pipeline/leases";
+import { readJsonBody } from "../pipeline/json-body";
 import { forgetPreparedConfig } from "../pipeline/prepared-config";
 import { forgetRoutes } from "../pipeline/route-cache";
 import { parseEdgeConfig } from "../shared/edge-config";
@@ -28,23 +29,13 @@ function requireAdmin(request: IRequest, env: Env) {
   if (!secretMatches(bearerToken(request), env.EDGE_ADMIN_TOKEN)) return errorResponse(401, "unauthorized");
 }
 
-async function readJson(request: Request, maxBytes: number, error: "invalid_config" | "invalid_body"): Promise<unknown> {
-  const text = await request.text();
-  if (text.length > maxBytes) throw new HttpError(413, { error: "payload_too_large", max_bytes: maxBytes });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, { error, issues: [{ path: "(root)", message: "body is not valid JSON" }] });
-  }
-}
-
 /** A change made through this isolate ends its lease on the container at once (leases.ts). */
 function endLocalLease(ctx: ExecutionContext, containerId: string): void {
   ctx.waitUntil(endLease(containerId));
 }
 
 async function putConfig(request: IRequest, env: Env, ctx: ExecutionContext) {
-  const parsed = parseEdgeConfig(await readJson(request, MAX_CONFIG_BYTES, "invalid_config"));
+  const parsed = parseEdgeConfig(await readJsonBody(request, MAX_CONFIG_BYTES, "invalid_config"));
   if (!parsed.ok) return errorResponse(400, "invalid_config", { issues: parsed.issues });
   const config = parsed.config;
   if (config.container_id !== request.params.id) {
@@ -88,7 +79,7 @@ async function getUsage(request: IRequest, env: Env) {
 }
 
 async function pause(request: IRequest, env: Env, ctx: ExecutionContext) {
-  const body = await readJson(request, 4096, "invalid_body");
+  const body = await readJsonBody(request, 4096, "invalid_body");
   const reason = (body as { reason?: unknown } | null)?.reason;
   if (typeof reason !== "string" || !/^[\x20-\x7e]{1,200}$/.test(reason)) {
     return errorResponse(400, "invalid_body", {

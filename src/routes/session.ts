@@ -11,6 +11,7 @@ import { applyCors } from "../modules/cors";
 import { selectSite } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
+import { readJsonBody } from "../pipeline/json-body";
 import { markSessionSeen, sessionSeen } from "../pipeline/seen-sessions";
 import { HttpError, methodNotAllowed } from "../shared/errors";
 import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
@@ -20,15 +21,7 @@ type Args = [Env, ExecutionContext];
 const MAX_BODY_BYTES = 4096;
 
 async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) throw new HttpError(413, { error: "payload_too_large", max_bytes: MAX_BODY_BYTES });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, { error: "invalid_body", issues: [{ path: "(root)", message: "body is not valid JSON" }] });
-  }
-  const result = schema.safeParse(json);
+  const result = schema.safeParse(await readJsonBody(request, MAX_BODY_BYTES, "invalid_body"));
   if (!result.success) {
     const issues = result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
     throw new HttpError(400, { error: "invalid_body", issues });
