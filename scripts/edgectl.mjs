@@ -134,7 +134,9 @@ async function token(email, local, path) {
     await sql.end({ timeout: 1 });
   }
   if (!user) throw new ApiError(`no_such_user: no seeded user has the email ${email}`);
-  const jwt = await runDenoScript("scripts/dev/platform/token.ts", [local.signing_key_path, user.id, user.email]);
+  const jwt = await runDenoScript("scripts/dev/platform/token.ts", [local.signing_key_path, user.id, user.email], {
+    SUPABASE_URL: local.functions_url.replace(/\/functions\/v1\/?$/, ""),
+  });
   return [{ user_id: user.id, email: user.email, access_token: jwt }, jwt];
 }
 

@@ -27,11 +27,11 @@ export function denoEnv(extra = {}) {
   return { ...process.env, DENO_DIR: process.env.DENO_DIR ?? resolve(root, "node_modules/.cache/deno"), ...extra };
 }
 
-/** Runs `deno <DENO_RUN> <script> <args>`; resolves with its trimmed stdout. */
-export function runDenoScript(script, args) {
+/** Runs `deno <DENO_RUN> <script> <args>` (env: ours + `env`); resolves with its trimmed stdout. */
+export function runDenoScript(script, args, env = {}) {
   return new Promise((done, fail) => {
     execFile(denoBinary(), [...DENO_RUN, join(root, script), ...args],
-      { cwd: root, env: denoEnv(), timeout: 60_000 },
+      { cwd: root, env: denoEnv(env), timeout: 60_000 },
       (error, stdout, stderr) => (error ? fail(new Error(`${script}: ${stderr || error.message}`)) : done(stdout.trim())));
   });
 }

@@ -125,7 +125,7 @@ async function start(options, paths, cleanups, log) {
   // Only now: the functions server made the signing key on a first run.
   const ownerJwt = runDenoScript("scripts/dev/platform/token.ts", [
     paths.signingKey, DEMO_OWNER_ID, DEMO_OWNER_EMAIL, String(OWNER_JWT_TTL_SECONDS),
-  ]);
+  ], { SUPABASE_URL: functionsBase });
   ownerJwt.catch(() => {});
   const worker = await workerStarting;
   log(`worker: ${edgeUrl} (wrangler dev, state in ${paths.wrangler})`);

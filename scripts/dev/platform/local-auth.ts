@@ -7,7 +7,7 @@
  * GoTrue's. Functions never import this file: they verify through supabase-js
  * exactly as in production.
  *
- * CLI (Deno): `deno run -A scripts/dev/platform/local-auth.ts token <userId> [email]`
+ * CLI (Deno): `SUPABASE_URL=… deno run -A scripts/dev/platform/local-auth.ts token <userId> [email]`
  * prints a JWT signed with the key kept in .data/local-auth/ (created on first use).
  */
 
@@ -77,9 +77,20 @@ export function jwksOf(...keys: LocalSigningKey[]): { keys: LocalSigningKey["pub
 export interface MintOptions {
   key?: LocalSigningKey;
   ttlSeconds?: number;
-  /** GoTrue sets `{SUPABASE_URL}/auth/v1`; informational only, getClaims does not check it. */
+  /** GoTrue sets `{SUPABASE_URL}/auth/v1` and the functions check it: default as they expect it (env). */
   issuer?: string;
+  /** Default `authenticated`, which the functions require (a list must name it). */
+  audience?: string | string[];
   role?: string;
+}
+
+/** The issuer the functions expect: SUPABASE_JWT_ISSUER, else `{SUPABASE_URL}/auth/v1`. */
+function expectedIssuer(): string {
+  const issuer = Deno.env.get("SUPABASE_JWT_ISSUER");
+  if (issuer) return issuer;
+  const url = Deno.env.get("SUPABASE_URL");
+  if (!url) throw new Error("SUPABASE_URL is not set: a token's issuer is {SUPABASE_URL}/auth/v1");
+  return `${url.replace(/\/+$/, "")}/auth/v1`;
 }
 
 /** A GoTrue-shaped access token for `userId`, signed ES256 with a `kid` the JWKS publishes. */
@@ -88,9 +99,9 @@ export async function mintUserJwt(userId: string, email: string, options: MintOp
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: "ES256", typ: "JWT", kid: key.kid };
   const payload = {
-    iss: options.issuer ?? "http://127.0.0.1/auth/v1",
+    iss: options.issuer ?? expectedIssuer(),
     sub: userId,
-    aud: "authenticated",
+    aud: options.audience ?? "authenticated",
     role: options.role ?? "authenticated",
     email,
     iat: now,

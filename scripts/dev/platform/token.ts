@@ -1,7 +1,8 @@
 /**
  * Prints a user access token signed with the local platform's key (`npm run edge -- token`).
  *
- * Run: `deno run -A scripts/dev/platform/token.ts <keyPath> <userId> <email> [ttlSeconds]`
+ * Run: `SUPABASE_URL=<functions base> deno run -A scripts/dev/platform/token.ts <keyPath> <userId> <email> [ttlSeconds]`
+ * (the token's issuer is `{SUPABASE_URL}/auth/v1`, which the functions check).
  */
 import { loadOrCreateSigningKey, mintUserJwt } from "./local-auth.ts";
 

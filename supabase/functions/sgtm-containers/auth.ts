@@ -2,33 +2,49 @@
  * Who is calling: a signed-in user (Supabase access token). Service-role and
  * edge callers are recognised by http.ts (`isServiceRoleCaller`, `isEdgeCaller`).
  *
- * User tokens are verified by supabase-js `auth.getClaims(jwt)`: for an
- * asymmetric token (ES256/RS256 with a `kid`) it checks `exp`, fetches
- * `{SUPABASE_URL}/auth/v1/.well-known/jwks.json` (cached per process for 10
- * minutes, refetched when an unknown `kid` appears) and verifies the signature
- * with WebCrypto; for a symmetric (HS256) token it asks the Auth server
- * (`/auth/v1/user`) instead. getClaims does not look at `role` or `sub`, so we
- * require a signed-in user's token (`role: authenticated`, uuid `sub`): an
- * anon or service-role JWT is not a user.
+ * An asymmetric token (ES256/RS256 with a `kid`) is checked locally: its key comes
+ * from our JWKS cache (jwks.ts: refetches throttled, so unknown kids cost at most one
+ * fetch per 30 s) and supabase-js `auth.getClaims(jwt, { keys: [key] })` checks `exp`
+ * and the signature with WebCrypto, without any request of its own. A symmetric (HS256)
+ * token can only be checked by the Auth server (`/auth/v1/user`), which getClaims asks.
+ * getClaims looks at neither issuer, audience, `role` nor `sub`, so we require
+ * `iss` = SUPABASE_JWT_ISSUER (default `{SUPABASE_URL}/auth/v1`), `aud` containing
+ * SUPABASE_JWT_AUDIENCE (default `authenticated`) and a signed-in user's token
+ * (`role: authenticated`, uuid `sub`): an anon or service-role JWT is not a user.
  */
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import { UUID_RE } from "../../../src/shared/ids.ts";
+import { createClient, type JWK, type SupabaseClient } from "@supabase/supabase-js";
+import { base64UrlToBytes, UUID_RE } from "../../../src/shared/ids.ts";
 import { bearerToken } from "../../../src/shared/secrets.ts";
 import { unauthorized } from "../_shared/http.ts";
+import { JwksCache } from "./jwks.ts";
 
-let cachedClient: { url: string; key: string; client: SupabaseClient } | undefined;
+const ASYMMETRIC_ALGORITHMS = new Set(["ES256", "RS256"]);
 
-/** One client per (url, key): its JWKS cache is what keeps verification local. */
-function authClient(): SupabaseClient {
-  const url = requiredEnv("SUPABASE_URL");
-  const key = requiredEnv("SUPABASE_ANON_KEY");
-  if (cachedClient?.url !== url || cachedClient.key !== key) {
-    const client = createClient(url, key, {
+interface AuthSettings {
+  url: string;
+  anonKey: string;
+  issuer: string;
+  audience: string;
+}
+
+let cached: { settings: AuthSettings; client: SupabaseClient; jwks: JwksCache } | undefined;
+
+/** One client and one key cache per settings: the cache is what keeps verification local. */
+function verifier() {
+  const url = requiredEnv("SUPABASE_URL").replace(/\/+$/, "");
+  const settings: AuthSettings = {
+    url,
+    anonKey: requiredEnv("SUPABASE_ANON_KEY"),
+    issuer: Deno.env.get("SUPABASE_JWT_ISSUER") || `${url}/auth/v1`,
+    audience: Deno.env.get("SUPABASE_JWT_AUDIENCE") || "authenticated",
+  };
+  if (!cached || JSON.stringify(cached.settings) !== JSON.stringify(settings)) {
+    const client = createClient(settings.url, settings.anonKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     });
-    cachedClient = { url, key, client };
+    cached = { settings, client, jwks: new JwksCache(`${url}/auth/v1/.well-known/jwks.json`) };
   }
-  return cachedClient.client;
+  return cached;
 }
 
 function requiredEnv(name: string): string {
@@ -37,14 +53,42 @@ function requiredEnv(name: string): string {
   return value;
 }
 
+/** The JOSE header of a compact JWT, or null when it is not one. */
+function jwtHeader(token: string): { alg?: unknown; kid?: unknown } | null {
+  const parts = token.split(".");
+  const bytes = parts.length === 3 ? base64UrlToBytes(parts[0]!) : null;
+  if (!bytes) return null;
+  try {
+    const header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return typeof header === "object" && header !== null ? header : null;
+  } catch {
+    return null;
+  }
+}
+
+function hasAudience(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
 /** The user id (`sub`) of a valid user access token in `Authorization: Bearer`, else null. */
 export async function authenticatedUserId(request: Request): Promise<string | null> {
   const token = bearerToken(request);
-  if (!token) return null;
+  const header = token ? jwtHeader(token) : null;
+  if (!token || !header) return null;
+  const { settings, client, jwks } = verifier();
   try {
-    const { data, error } = await authClient().auth.getClaims(token);
+    let key: JWK | null = null;
+    if (typeof header.alg === "string" && ASYMMETRIC_ALGORITHMS.has(header.alg)) {
+      key = typeof header.kid === "string" ? await jwks.key(header.kid) as JWK | null : null;
+      if (!key) return null;
+    } else if (header.alg !== "HS256") {
+      return null;
+    }
+    // with `jwks` given, getClaims takes the key from it and fetches nothing
+    const { data, error } = await client.auth.getClaims(token, key ? { jwks: { keys: [key] } } : {});
     if (error || !data) return null;
-    const { sub, role } = data.claims;
+    const { sub, role, iss, aud } = data.claims;
+    if (iss !== settings.issuer || !hasAudience(aud, settings.audience)) return null;
     return role === "authenticated" && typeof sub === "string" && UUID_RE.test(sub) ? sub.toLowerCase() : null;
   } catch (error) {
     // getClaims throws (instead of returning an error) on tokens whose parts are not JSON
