@@ -32,6 +32,12 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 /** Characters that some parser, proxy or filesystem may treat as a slash, backslash or dot. */
 const LOOKALIKE_RE = /[\uff0f\u2215\u2044\u29f8\u29f5\u29f9\u2216\ufe68\uff3c\u2024\u2025\u2026\uff0e\u3002\ufe52\u00b7]/u;
 const FORBIDDEN_ENCODED_RE = /%(?:2f|5c|2e|00|40)/i;
+/**
+ * What the opaque query may not hold raw: any Unicode whitespace (U+00A0, U+2028, U+3000,
+ * U+FEFF… as well as the space), a fragment, controls. One rule for the decoder and the
+ * upstream check, so what the route admits (and counts) always builds (section 8).
+ */
+const QUERY_REFUSED_RE = /[\s#\u0000-\u001f\u007f-\u009f]/u;
 
 export function encodeRecoveryParam(pathAndQuery: string): string {
   const bytes = new TextEncoder().encode(pathAndQuery);
@@ -78,7 +84,7 @@ function decodeRecoveryBytes(bytes: Uint8Array): DecodedRecovery {
 
   const pathProblem = pathRefusal(path);
   if (pathProblem) return refuse(pathProblem);
-  if (query.includes(" ")) return refuse("space in query");
+  if (QUERY_REFUSED_RE.test(query)) return refuse("space or whitespace in query");
   return { ok: true, path, query };
 }
 
@@ -89,7 +95,7 @@ function decodeRecoveryBytes(bytes: Uint8Array): DecodedRecovery {
 export function recoveryUpstreamUrl(origin: string, path: string, query: string): string | null {
   if (!ALLOWED_PATHS.has(path)) return null;
   if (query !== "" && !query.startsWith("?")) return null;
-  if (/[\s#\u0000-\u001f\u007f-\u009f]/.test(query)) return null;
+  if (QUERY_REFUSED_RE.test(query)) return null;
   let base: URL;
   let target: URL;
   try {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { encodeRecoveryParam } from "../../src/modules/recovery-path";
 import { makeConfig, ORIGIN } from "../support/config";
-import { admin, edgeFetch, pushConfig } from "../support/edge";
+import { admin, edgeFetch, pushConfig, usageOf } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
 
 afterEach(() => vi.restoreAllMocks());
@@ -55,5 +55,41 @@ describe("/k/{container_token}?p= (row 5)", () => {
     expect((await edgeFetch(`https://x.edge.test/k/ct_nobody_0123456789abcdef?p=${p}`)).status).toBe(404);
     expect((await edgeFetch(`https://x.edge.test/k/${config.sites[0]!.container_token}?p=${p}`)).status).toBe(404);
     expect(outbound.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ["a raw U+00A0 in the query", "/g/collect?x=\u00a0"],
+    ["a raw U+2028 in the query", "/g/collect?v=2&dl=a\u2028b"],
+    ["a raw U+3000 in the query", "/collect?v=1&x=\u3000"],
+  ])("refuses %s before admitting it: 400, nothing fetched, nothing counted", async (name, payload) => {
+    const label = `space${name.replace(/\W/g, "").toLowerCase()}`;
+    const config = makeConfig(label);
+    const outbound = mockOutbound({ [ORIGIN]: echo });
+    await pushConfig(config);
+    const response = await edgeFetch(`https://www.${label}.test/k/${config.sites[0]!.container_token}?p=${encodeRecoveryParam(payload)}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "invalid_path" });
+    expect(outbound.requests).toHaveLength(0);
+    expect(await usageOf(config.container_id)).toBe(0);
+  });
+
+  it("nothing refused is ever counted: 400, 404, 405, 402; an accepted hit is (control)", async () => {
+    const config = makeConfig("refusedcount");
+    const outbound = mockOutbound({ [ORIGIN]: echo });
+    await pushConfig(config);
+    const token = config.sites[0]!.container_token;
+    const base = `https://www.refusedcount.test/k/${token}`;
+    const p = encodeRecoveryParam("/g/collect?v=2");
+    expect((await edgeFetch(`${base}?p=${encodeRecoveryParam("/admin")}`)).status).toBe(400);
+    expect((await edgeFetch(`${base}`)).status).toBe(400);
+    expect((await edgeFetch(`https://www.refusedcount.test/k/ct_nobody_0123456789abcdef?p=${p}`)).status).toBe(404);
+    expect((await edgeFetch(`${base}?p=${p}`, { method: "PUT", body: "x" })).status).toBe(405);
+    expect(await usageOf(config.container_id)).toBe(0);
+    expect((await edgeFetch(`${base}?p=${p}`)).status).toBe(200);
+    expect(await usageOf(config.container_id)).toBe(1);
+    await admin(`containers/${config.container_id}/pause`, { method: "POST", json: { reason: "ops" } });
+    expect((await edgeFetch(`${base}?p=${p}`)).status).toBe(402);
+    expect(await usageOf(config.container_id)).toBe(1);
+    expect(outbound.requests).toHaveLength(1);
   });
 });
