@@ -8,6 +8,7 @@ import { loaderRoutes } from "./routes/loader";
 import { preflightRoutes, proxyRoutes } from "./routes/proxy";
 import { recoveryRoutes } from "./routes/recovery";
 import { sessionRoutes } from "./routes/session";
+import { siteEndpointRoutes } from "./routes/site-endpoints";
 import { errorResponse, HttpError } from "./shared/errors";
 
 export { ContainerObject } from "./objects/ContainerObject";
@@ -23,6 +24,7 @@ const router = Router<EdgeRequest, [Env, ExecutionContext]>({ catch: toErrorResp
 healthRoutes(router);
 adminRoutes(router);
 preflightRoutes(router);
+siteEndpointRoutes(router);
 loaderRoutes(router);
 sessionRoutes(router);
 recoveryRoutes(router);

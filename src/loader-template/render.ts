@@ -64,13 +64,19 @@ function keyedPaths(site: Site, endpoints: SiteEndpoints): Omit<LoaderConfig, "l
   };
 }
 
+/** A same-origin site (section 10) is reached under its path_prefix on the page's own origin. */
+function underPrefix(paths: Omit<LoaderConfig, "lt" | "m">, prefix: string): Omit<LoaderConfig, "lt" | "m"> {
+  return { ...paths, h: prefix + paths.h, g: prefix + paths.g, b: prefix + paths.b, x: prefix + paths.x };
+}
+
 export function loaderConfig(config: EdgeConfig, site: Site, endpoints: SiteEndpoints | null = null): LoaderConfig {
-  const paths = endpoints ? keyedPaths(site, endpoints) : fixedPaths(site);
+  const own = endpoints ? keyedPaths(site, endpoints) : fixedPaths(site);
+  const paths = site.path_prefix ? underPrefix(own, site.path_prefix) : own;
   return {
     ...(endpoints ? {} : { lt: config.loader_token }),
     ...paths,
     // Without recovery the recovery routes answer 404: GTM then comes through the plain proxy.
-    g: config.modules.gtm_recovery ? paths.g : `/gtm.js?id=${site.web_gtm_id}`,
+    g: config.modules.gtm_recovery ? paths.g : `${site.path_prefix ?? ""}/gtm.js?id=${site.web_gtm_id}`,
     m: {
       r: config.modules.gtm_recovery,
       k: config.modules.cookie_keeper && config.cookie_keeper.restore,

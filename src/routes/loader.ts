@@ -13,11 +13,13 @@ type Args = [Env, ExecutionContext];
 const LOADER_FILE_RE = /^([A-Za-z0-9_-]{16,128})\.js$/;
 const CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300";
 
-function renderedLoader(prepared: PreparedConfig, site: Site) {
+/** One body per site and config version: the site's own paths when it has an endpoint_key (section 9). */
+async function renderedLoader(prepared: PreparedConfig, site: Site) {
   let rendered = prepared.loaderBySite.get(site.site_id);
   if (!rendered) {
+    const endpoints = (await prepared.endpoints)?.bySite.get(site.site_id) ?? null;
     const etag = `"${prepared.config.config_version}-${site.site_id}"`;
-    rendered = { body: renderLoader(prepared.config, site), etag };
+    rendered = { body: renderLoader(prepared.config, site, endpoints), etag };
     prepared.loaderBySite.set(site.site_id, rendered);
   }
   return rendered;
@@ -40,14 +42,20 @@ async function serveLoader(request: EdgeRequest, env: Env, ctx: ExecutionContext
   const admission = await admit(env, ctx, request, `loader:${token}`, "loader");
   const requestHost = new URL(request.url).hostname;
   const site = selectSite(admission.prepared.config, requestHost, pageHost(request));
-  const { body, etag } = renderedLoader(admission.prepared, site);
-  const headers = {
+  // Only a container with several sites picks the loader by the page: one site's is one file, cacheable as such.
+  return loaderResponse(request, admission.prepared, site, admission.prepared.config.sites.length > 1);
+}
+
+/** The site's loader script, for the fixed path and for the site's own path (which never varies). */
+export async function loaderResponse(request: Request, prepared: PreparedConfig, site: Site, variesByPage: boolean) {
+  const { body, etag } = await renderedLoader(prepared, site);
+  const headers: Record<string, string> = {
     "Content-Type": "application/javascript; charset=utf-8",
     "Cache-Control": CACHE_CONTROL,
     ETag: etag,
-    Vary: "Referer, X-Public-Host",
     "X-Content-Type-Options": "nosniff",
   };
+  if (variesByPage) headers.Vary = "Referer, X-Public-Host";
   if (request.headers.get("If-None-Match") === etag) return new Response(null, { status: 304, headers });
   return new Response(request.method === "HEAD" ? null : body, { headers });
 }

@@ -3,24 +3,26 @@
  * restoration) and POST /mark-session-detection (adblock/ITP reports).
  */
 import type { RouterType } from "itty-router";
-import type { ZodType } from "zod";
+import type { output, ZodType } from "zod";
 import { containerStub } from "../bindings/stubs";
 import { parseGcs } from "../modules/consent";
 import { parseCookieHeader, restoreCookies } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
 import { selectSite } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
-import { admit } from "../pipeline/admission";
+import { admit, type Admission } from "../pipeline/admission";
 import { readJsonBody } from "../pipeline/json-body";
 import { markSessionSeen, sessionSeen } from "../pipeline/seen-sessions";
+import type { Site } from "../shared/edge-config";
 import { HttpError, methodNotAllowed } from "../shared/errors";
 import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
 
 type Args = [Env, ExecutionContext];
+type BrowserDetection = output<typeof browserDetectionSchema>;
 
 const MAX_BODY_BYTES = 4096;
 
-async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
+export async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
   const result = schema.safeParse(await readJsonBody(request, MAX_BODY_BYTES, "invalid_body"));
   if (!result.success) {
     const issues = result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
@@ -37,8 +39,13 @@ function withCors(response: Response, request: Request, hosts: ReadonlySet<strin
 async function boot(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, bootSchema);
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "boot");
+  const site = selectSite(admission.prepared.config, new URL(request.url).hostname, body.host ?? null);
+  return bootResponse(request, env, admission, site, body.gcs);
+}
+
+/** The cookies to restore for the visitor of `site` (contract row 3), for the fixed and the per-site path. */
+export async function bootResponse(request: EdgeRequest, env: Env, admission: Admission, site: Site, gcs: string | undefined) {
   const { config, hosts } = admission.prepared;
-  const site = selectSite(config, new URL(request.url).hostname, body.host ?? null);
   const requestCookieHeader = request.headers.get("Cookie");
   const fpid = parseCookieHeader(requestCookieHeader).get("FPID");
   const preserved = config.modules.cookie_keeper && fpid ? await containerStub(env, admission.entry.container_id).preservedCookies(fpid) : null;
@@ -46,7 +53,7 @@ async function boot(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
     ? restoreCookies({
         preserved: preserved.cookies,
         requestCookieHeader,
-        consent: body.gcs ? parseGcs(body.gcs) : preserved.consent,
+        consent: gcs ? parseGcs(gcs) : preserved.consent,
         site,
         config: config.cookie_keeper,
       })
@@ -64,6 +71,17 @@ async function markSessionDetection(request: EdgeRequest, env: Env, ctx: Executi
   if (sessionSeen(body.loader_token, body.session_id)) return Response.json({ accepted: true }, { status: 202 });
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "detection");
   const site = selectSite(admission.prepared.config, new URL(request.url).hostname, request.headers.get("X-Public-Host"));
+  return detectionResponse(request, env, admission, site, body);
+}
+
+/** Stores one session's report for `site` (contract row 4), for the fixed and the per-site path. */
+export async function detectionResponse(
+  request: EdgeRequest,
+  env: Env,
+  admission: Admission,
+  site: Site,
+  body: BrowserDetection,
+) {
   await containerStub(env, admission.entry.container_id).recordDetection({ ...body, site_id: site.site_id });
   markSessionSeen(body.loader_token, body.session_id);
   return withCors(Response.json({ accepted: true }, { status: 202 }), request, admission.prepared.hosts);

@@ -1,0 +1,90 @@
+/**
+ * A site's own endpoint paths (contract section 9): the loader, the GTM script, recovered
+ * hits, cookie restoration and detection reports, each at a path derived from the site's
+ * endpoint_key. The site view (pipeline/site-view.ts) found the endpoint; a request that is
+ * not one goes on to the fixed routes and the proxy. Same rules as rows 2-5: every
+ * refusal is decided before admission, so nothing refused is counted.
+ */
+import type { RouterType } from "itty-router";
+import { decodeKeyedRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
+import { requestHost } from "../modules/site-select";
+import type { EdgeRequest } from "../pipeline/access";
+import { admit } from "../pipeline/admission";
+import { forwardToOrigin } from "../pipeline/proxy-to-origin";
+import type { SiteView } from "../pipeline/site-view";
+import type { SiteEndpoint } from "../pipeline/site-endpoints";
+import { errorResponse, methodNotAllowed } from "../shared/errors";
+import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
+import { loaderResponse } from "./loader";
+import { bootResponse, detectionResponse, parseBody } from "./session";
+
+type Args = [Env, ExecutionContext];
+
+/** The path names the site: the body need not carry the loader token. */
+const keyedBootSchema = bootSchema.omit({ loader_token: true });
+const keyedDetectionSchema = browserDetectionSchema.omit({ loader_token: true });
+
+const METHODS: Record<SiteEndpoint["kind"], string[]> = {
+  loader: ["GET", "HEAD"],
+  gtm: ["GET", "HEAD"],
+  hit: ["GET", "HEAD", "POST"],
+  boot: ["POST"],
+  detect: ["POST"],
+};
+
+async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
+  const view = request.access.view;
+  const endpoint = view?.endpoint;
+  if (!view || !endpoint) return undefined;
+  if (!METHODS[endpoint.kind].includes(request.method)) return methodNotAllowed(METHODS[endpoint.kind])();
+  const key = `host:${requestHost(request)}` as const;
+  switch (endpoint.kind) {
+    case "loader": {
+      const admission = await admit(env, ctx, request, key, "loader");
+      return loaderResponse(request, admission.prepared, endpoint.site, false);
+    }
+    case "gtm":
+    case "hit":
+      return recover(request, env, ctx, view, endpoint);
+    case "boot": {
+      const body = await parseBody(request, keyedBootSchema);
+      const admission = await admit(env, ctx, request, key, "boot");
+      return bootResponse(request, env, admission, endpoint.site, body.gcs);
+    }
+    case "detect": {
+      const body = await parseBody(request, keyedDetectionSchema);
+      const admission = await admit(env, ctx, request, key, "detection");
+      const loaderToken = admission.prepared.config.loader_token;
+      return detectionResponse(request, env, admission, endpoint.site, { ...body, loader_token: loaderToken });
+    }
+  }
+}
+
+async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, view: SiteView, endpoint: SiteEndpoint) {
+  const { param, codec } = endpoint.endpoints;
+  const decoded = decodeKeyedRecoveryParam(new URL(request.url).searchParams.get(param), codec);
+  if (!decoded.ok) {
+    console.warn(`recovery refused for site ${endpoint.site.site_id}: ${decoded.reason}`);
+    return errorResponse(400, "invalid_path");
+  }
+  if (!recoveryUpstreamUrl(view.prepared.config.origin, decoded.path, decoded.query)) {
+    return errorResponse(400, "invalid_path");
+  }
+  const host = requestHost(request)!;
+  const admission = await admit(env, ctx, request, `host:${host}`, "recovery");
+  const upstreamUrl = recoveryUpstreamUrl(admission.prepared.config.origin, decoded.path, decoded.query);
+  if (!upstreamUrl) return errorResponse(400, "invalid_path");
+  const publicHost = view.proxy?.secret === "match" || !view.prefix ? publicHostOf(request, admission.prepared.hosts, host) : host;
+  return forwardToOrigin(request, env, { admission, site: endpoint.site, upstreamUrl, publicHost, recovered: true });
+}
+
+/** X-Public-Host when it is a host of the same container, else the request host. */
+function publicHostOf(request: Request, hosts: ReadonlySet<string>, host: string): string {
+  const claimed = request.headers.get("X-Public-Host")?.toLowerCase() ?? null;
+  return claimed && hosts.has(claimed) ? claimed : host;
+}
+
+/** Registered before every other public route: a site's own path wins over the fixed ones. */
+export function siteEndpointRoutes(router: RouterType<EdgeRequest, Args>) {
+  router.all("*", siteEndpoint);
+}
