@@ -34,6 +34,7 @@ export async function startPlatform(): Promise<Platform> {
     EDGE_ADMIN_TOKEN: edge.token,
     EDGE_ADMIN_ATTEMPTS: "2",
     INFRA_PROVISIONER_URL: provisioner.url,
+    INFRA_PROVISIONER_TOKEN: provisioner.token,
     EDGE_HOSTNAME_ZONE: EDGE_ZONE,
   };
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);

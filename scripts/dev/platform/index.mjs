@@ -77,7 +77,9 @@ async function start(options, paths, cleanups, log) {
 
   const sgtm = await startSgtmStandin({ port: ports.sgtm });
   cleanups.push(() => sgtm.close());
-  const provisioner = await startProvisionerStandin({ port: ports.provisioner, origin: sgtm.url });
+  const provisioner = await startProvisionerStandin({
+    port: ports.provisioner, origin: sgtm.url, token: secrets.provisioner_token,
+  });
   cleanups.push(() => provisioner.close());
   log(`stand-ins: sGTM ${sgtm.url}, provisioner ${provisioner.url}`);
   const repointed = await repointOrigins(sql, sgtm.url);
@@ -101,6 +103,7 @@ async function start(options, paths, cleanups, log) {
       EDGE_ADMIN_URL: edgeUrl,
       EDGE_ADMIN_TOKEN: secrets.edge_admin_token,
       INFRA_PROVISIONER_URL: provisioner.url,
+      INFRA_PROVISIONER_TOKEN: secrets.provisioner_token,
       EDGE_HOSTNAME_ZONE,
       DEFAULT_PLAN_ID: DEMO_PLAN_ID,
     }),
@@ -149,6 +152,7 @@ async function start(options, paths, cleanups, log) {
     dashboard_url: dashboard.url,
     sgtm_standin_url: sgtm.url,
     provisioner_url: provisioner.url,
+    provisioner_token: secrets.provisioner_token,
     edge_admin_token: secrets.edge_admin_token,
     edge_auth_secret: secrets.edge_auth_secret,
     service_role_key: secrets.service_role_key,
@@ -202,21 +206,25 @@ async function choosePorts(mode) {
   return ports;
 }
 
-/** Secrets of this data directory, made once (delete the file to rotate them). */
+/** Secrets of this data directory, made once (delete the file to rotate them); a missing one is added. */
 async function loadOrCreateSecrets(path) {
+  let stored = {};
   try {
-    return JSON.parse(await readFile(path, "utf8"));
+    stored = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
     if (error.code !== "ENOENT") throw new Error(`${path}: ${error.message}`);
   }
   const secret = (prefix) => `${prefix}_${randomBytes(24).toString("base64url")}`;
   const secrets = {
-    edge_admin_token: secret("adm"),
-    edge_auth_secret: secret("eas"),
-    service_role_key: secret("srk"),
+    edge_admin_token: stored.edge_admin_token ?? secret("adm"),
+    edge_auth_secret: stored.edge_auth_secret ?? secret("eas"),
+    service_role_key: stored.service_role_key ?? secret("srk"),
+    provisioner_token: stored.provisioner_token ?? secret("prv"),
   };
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(secrets).some((name) => stored[name] === undefined)) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 

@@ -9,23 +9,32 @@
  *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
  *   GET  /__standin/calls                               -> the /provision bodies received
  *
+ * Every call needs `Authorization: Bearer <token>` (the functions' INFRA_PROVISIONER_TOKEN):
+ * 401 {"error":"unauthorized"} otherwise, and the body is not even read.
+ *
  * Runs under Node (`node scripts/dev/standins/provisioner.mjs`) and Deno (tests
  * import `startProvisionerStandin`). Env for the CLI: PROVISIONER_PORT (default
  * 54330), PROVISIONER_ORIGIN (default http://127.0.0.1:9100, the local sGTM
- * origin), PROVISIONER_FAIL=1 to start failing.
+ * origin), PROVISIONER_TOKEN (default: a random one, printed), PROVISIONER_FAIL=1 to start failing.
  */
 import { Buffer } from "node:buffer";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 
 /**
- * @param {{ port?: number, origin?: string, failing?: boolean }} [options]
- * @returns {Promise<{ url: string, calls: object[], setFailing(fail: boolean): void, close(): Promise<void> }>}
+ * @param {{ port?: number, origin?: string, failing?: boolean, token?: string }} [options] token: default random
+ * @returns {Promise<{ url: string, token: string, calls: object[], setFailing(fail: boolean): void, close(): Promise<void> }>}
  */
 export async function startProvisionerStandin(options = {}) {
+  const token = options.token ?? `prv_${randomBytes(24).toString("base64url")}`;
   const state = { failing: options.failing ?? false, origin: options.origin ?? "http://127.0.0.1:9100", calls: [] };
   const server = createServer((req, res) => {
+    if (!hasBearer(req.headers.authorization, token)) {
+      req.resume();
+      return respond(res, 401, { error: "unauthorized", message: "missing or wrong provisioner token" });
+    }
     readJson(req).then(
       (body) => respond(res, ...route(state, req.method, req.url, body)),
       () => respond(res, 400, { error: "invalid_json" }),
@@ -35,6 +44,7 @@ export async function startProvisionerStandin(options = {}) {
   const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
   return {
     url: `http://127.0.0.1:${port}`,
+    token,
     calls: state.calls,
     setFailing(fail) {
       state.failing = fail;
@@ -58,6 +68,13 @@ function route(state, method, url, body) {
   }
   if (method === "GET" && path === "/__standin/calls") return [200, { calls: state.calls }];
   return [404, { error: "not_found" }];
+}
+
+/** Constant-time: `Authorization` is exactly `Bearer <expected>`. */
+function hasBearer(header, expected) {
+  const presented = Buffer.from(/^Bearer (\S+)$/.exec(header ?? "")?.[1] ?? "");
+  const wanted = Buffer.from(expected);
+  return presented.length === wanted.length && timingSafeEqual(presented, wanted);
 }
 
 function isProvisionRequest(body) {
@@ -85,6 +102,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     port: Number(process.env.PROVISIONER_PORT ?? 54330),
     origin: process.env.PROVISIONER_ORIGIN ?? "http://127.0.0.1:9100",
     failing: process.env.PROVISIONER_FAIL === "1",
+    token: process.env.PROVISIONER_TOKEN || undefined,
   });
   console.log(`provisioner stand-in listening on ${standin.url}`);
+  if (!process.env.PROVISIONER_TOKEN) console.log(`token (INFRA_PROVISIONER_TOKEN): ${standin.token}`);
 }

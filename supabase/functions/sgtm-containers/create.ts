@@ -7,7 +7,7 @@ import type postgres from "postgres";
 import { HttpError } from "../../../src/shared/errors.ts";
 import { failContainer } from "../_shared/fail-container.ts";
 import type { CreateContainerRequest } from "./body.ts";
-import { provision } from "./provisioner.ts";
+import { type Provisioner, provision } from "./provisioner.ts";
 import {
   activateContainer,
   canManage,
@@ -28,7 +28,7 @@ const IDEMPOTENCY_SCOPE = "sgtm-containers.create";
 
 export interface CreateContainerDeps {
   sql: postgres.Sql;
-  provisionerUrl: string;
+  provisioner: Provisioner;
   /** Parent domain of generated edge hostnames (EDGE_HOSTNAME_ZONE). */
   edgeZone: string;
   /** Plan of a new container's subscription (DEFAULT_PLAN_ID). */
@@ -91,7 +91,7 @@ export async function createContainer(
   if (reserved.state === "replay") return { status: reserved.status, body: reserved.body };
 
   const container = reserved.container;
-  const provisioned = await provision(deps.provisionerUrl, {
+  const provisioned = await provision(deps.provisioner, {
     container_id: container.id,
     ports: container.ports,
     hostnames: [container.edge_hostname, ...container.sites.map((site) => site.primary_host)],

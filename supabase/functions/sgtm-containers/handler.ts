@@ -11,13 +11,14 @@ import { json, readJsonBody, requireMethod } from "../_shared/http.ts";
 import { requireUser } from "./auth.ts";
 import { createContainerBodySchema } from "./body.ts";
 import { createContainer } from "./create.ts";
+import type { Provisioner } from "./provisioner.ts";
 import { verifyContainer } from "./verify.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
 const ROUTE = /\/sgtm-containers(?:\/([^/]+)\/(verify))?\/?$/;
 
 export interface ContainersEnv {
-  provisionerUrl: string;
+  provisioner: Provisioner;
   edgeZone: string;
   planId: string;
 }
@@ -46,12 +47,16 @@ export async function sgtmContainers(
   return json(created.body, created.status);
 }
 
-/** INFRA_PROVISIONER_URL (required), EDGE_HOSTNAME_ZONE (default trqaxal.com), DEFAULT_PLAN_ID (default free). */
+/**
+ * INFRA_PROVISIONER_URL and INFRA_PROVISIONER_TOKEN (required), EDGE_HOSTNAME_ZONE (default
+ * trqaxal.com), DEFAULT_PLAN_ID (default free).
+ */
 export function containersEnvFromEnv(): ContainersEnv {
-  const provisionerUrl = Deno.env.get("INFRA_PROVISIONER_URL");
-  if (!provisionerUrl) throw new Error("INFRA_PROVISIONER_URL is not set");
+  const url = Deno.env.get("INFRA_PROVISIONER_URL");
+  const token = Deno.env.get("INFRA_PROVISIONER_TOKEN");
+  if (!url || !token) throw new Error("INFRA_PROVISIONER_URL and INFRA_PROVISIONER_TOKEN must be set");
   return {
-    provisionerUrl,
+    provisioner: { url, token },
     edgeZone: Deno.env.get("EDGE_HOSTNAME_ZONE") ?? "trqaxal.com",
     planId: Deno.env.get("DEFAULT_PLAN_ID") ?? "free",
   };

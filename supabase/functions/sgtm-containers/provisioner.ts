@@ -1,8 +1,9 @@
 /**
  * Client of the infrastructure provisioner (outside this project: Caddy, DNS
  * and the sGTM container on an edge server). Its contract:
- *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames} -> 200 {"origin": "<sGTM base URL>"}
- * Locally scripts/dev/standins/provisioner.mjs answers it.
+ *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames}
+ *     with `Authorization: Bearer {INFRA_PROVISIONER_TOKEN}` -> 200 {"origin": "<sGTM base URL>"}
+ * Locally scripts/dev/standins/provisioner.mjs answers it (401 without the token).
  */
 import { originSchema } from "../../../src/shared/edge-config.ts";
 
@@ -16,16 +17,23 @@ export interface ProvisionRequest {
 
 export type ProvisionResult = { ok: true; origin: string } | { ok: false; reason: string };
 
+/** Where the provisioner listens and the bearer secret it requires (env INFRA_PROVISIONER_URL / _TOKEN). */
+export interface Provisioner {
+  url: string;
+  token: string;
+}
+
 export async function provision(
-  baseUrl: string,
+  provisioner: Provisioner,
   request: ProvisionRequest,
   timeoutMs = PROVISION_TIMEOUT_MS,
 ): Promise<ProvisionResult> {
+  const { url, token } = provisioner;
   let response: Response;
   try {
-    response = await fetch(new URL("provision", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
+    response = await fetch(new URL("provision", url.endsWith("/") ? url : `${url}/`), {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify(request),
       signal: AbortSignal.timeout(timeoutMs),
     });
