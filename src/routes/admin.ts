@@ -5,10 +5,12 @@ import { endLease } from "../pipeline/leases";
 import { readJsonBody } from "../pipeline/json-body";
 import { forgetPreparedConfig } from "../pipeline/prepared-config";
 import { forgetRoutes } from "../pipeline/route-cache";
+import { PROXY_KINDS, isProxyKind, proxyConfig } from "../modules/proxy-config";
 import { parseEdgeConfig } from "../shared/edge-config";
 import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
 import { UUID_RE } from "../shared/ids";
+import { deriveSiteEndpoints } from "../shared/site-endpoints";
 import { bearerToken, secretMatches } from "../shared/secrets";
 
 type Args = [Env, ExecutionContext];
@@ -29,7 +31,7 @@ function requireAdmin(request: IRequest, env: Env) {
   if (!secretMatches(bearerToken(request), env.EDGE_ADMIN_TOKEN)) return errorResponse(401, "unauthorized");
 }
 
-/** A change made through this isolate ends its lease on the container at once (leases.ts). */
+/** A change made through this isolate ends its lease on the container and what it knew of it, at once (leases.ts). */
 function endLocalLease(ctx: ExecutionContext, containerId: string): void {
   ctx.waitUntil(endLease(containerId));
 }
@@ -59,9 +61,20 @@ async function putConfig(request: IRequest, env: Env, ctx: ExecutionContext) {
   }
 }
 
+/** Usage read through this isolate includes its own lease slots given back first (leases.ts). */
 async function getContainer(request: IRequest, env: Env) {
-  const inspection = await container(request, env).inspect();
-  return inspection ? Response.json(inspection) : NOT_FOUND();
+  const stub = container(request, env);
+  await endLease(request.params.id ?? "");
+  const inspection = await stub.inspect();
+  if (!inspection) return NOT_FOUND();
+  // Section 9: each site's loader path, for `<script src="https://{a host of the site}{path}">`.
+  const sites = await Promise.all(
+    inspection.config.sites.map(async (site) => ({
+      site_id: site.site_id,
+      endpoints: { loader: site.endpoint_key ? (await deriveSiteEndpoints(site.endpoint_key)).loader : `/l/${inspection.config.loader_token}.js` },
+    })),
+  );
+  return Response.json({ ...inspection, sites });
 }
 
 async function getUsage(request: IRequest, env: Env) {
@@ -74,7 +87,9 @@ async function getUsage(request: IRequest, env: Env) {
   if (Date.parse(to) - Date.parse(from) > MAX_USAGE_DAYS * 86_400_000) {
     return errorResponse(400, "invalid_body", { message: `at most ${MAX_USAGE_DAYS} days per call` });
   }
-  const days = await container(request, env).usageRange(from, to);
+  const stub = container(request, env);
+  await endLease(request.params.id ?? "");
+  const days = await stub.usageRange(from, to);
   return days ? Response.json({ days }) : NOT_FOUND();
 }
 
@@ -91,8 +106,9 @@ async function pause(request: IRequest, env: Env, ctx: ExecutionContext) {
   return paused ? Response.json({ paused }) : NOT_FOUND();
 }
 
-async function resume(request: IRequest, env: Env) {
+async function resume(request: IRequest, env: Env, ctx: ExecutionContext) {
   const resumed = await container(request, env).resume();
+  endLocalLease(ctx, request.params.id ?? "");
   return resumed ? Response.json({ paused: null }) : NOT_FOUND();
 }
 
@@ -107,6 +123,36 @@ async function getRoute(request: IRequest, env: Env) {
   const key = parseRouteKey(decodeURIComponent(request.params.key ?? ""));
   const entry = key ? await routesIndex(env).lookup(key) : null;
   return entry ? Response.json(entry) : NOT_FOUND();
+}
+
+/** Section 10: the site's reverse-proxy config; `host` (optional, one of the site's hosts) defaults to its primary host. */
+async function getProxyConfig(request: IRequest, env: Env) {
+  const { site_id: siteId, kind, host } = request.query;
+  const issues = [];
+  if (typeof siteId !== "string" || !UUID_RE.test(siteId)) issues.push({ path: "site_id", message: "must be a site uuid" });
+  if (!isProxyKind(kind)) issues.push({ path: "kind", message: `must be one of ${PROXY_KINDS.join(", ")}` });
+  if (host !== undefined && typeof host !== "string") issues.push({ path: "host", message: "must be given once" });
+  if (issues.length > 0) return errorResponse(400, "invalid_query", { issues });
+  const inspection = await container(request, env).inspect();
+  const site = inspection?.config.sites.find((candidate) => candidate.site_id === siteId);
+  if (!inspection || !site) return errorResponse(404, "not_found", { message: inspection ? `no site ${siteId} in this container` : "no such container" });
+  const siteHost = (host as string | undefined) ?? site.primary_host;
+  if (!site.path_prefix || !site.forward_secret) {
+    return errorResponse(400, "invalid_query", {
+      issues: [{ path: "site_id", message: "this site has no path_prefix: same-origin mode is off for it" }],
+    });
+  }
+  if (siteHost !== site.primary_host && !site.tracked_domains.includes(siteHost)) {
+    return errorResponse(400, "invalid_query", { issues: [{ path: "host", message: "must be the primary host or a tracked domain of the site" }] });
+  }
+  const text = proxyConfig(kind as string, {
+    siteHost,
+    pathPrefix: site.path_prefix,
+    edgeHostname: inspection.config.edge_hostname,
+    forwardSecret: site.forward_secret,
+  });
+  // It carries the forward secret: no cache keeps a copy.
+  return new Response(text, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 }
 
 async function listContainers(_request: IRequest, env: Env) {
@@ -125,6 +171,7 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .put("/_edge/admin/containers/:id/config", putConfig)
     .get("/_edge/admin/containers/:id", getContainer)
     .get("/_edge/admin/containers/:id/usage", getUsage)
+    .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
     .post("/_edge/admin/containers/:id/pause", pause)
     .post("/_edge/admin/containers/:id/resume", resume)
     .delete("/_edge/admin/containers/:id", remove)
@@ -133,6 +180,7 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .all("/_edge/admin/containers/:id/config", methodNotAllowed(["PUT"]))
     .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
     .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
+    .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
     .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
     .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
     .all("/_edge/admin/routes/:key", methodNotAllowed(["GET"]))

@@ -34,6 +34,7 @@ const METHODS: Record<SiteEndpoint["kind"], string[]> = {
 
 async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const view = request.access.view;
+  if (view?.prefix && new URL(request.url).pathname === SITE_CHECK_PATH) return siteCheck(request, view);
   const endpoint = view?.endpoint;
   if (!view || !endpoint) return undefined;
   if (!METHODS[endpoint.kind].includes(request.method)) return methodNotAllowed(METHODS[endpoint.kind])();
@@ -82,6 +83,32 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, vi
 function publicHostOf(request: Request, hosts: ReadonlySet<string>, host: string): string {
   const claimed = request.headers.get("X-Public-Host")?.toLowerCase() ?? null;
   return claimed && hosts.has(claimed) ? claimed : host;
+}
+
+/**
+ * `{path_prefix}/.well-known/qaxal-check`: what the edge saw of a request through the site's
+ * proxy, for `npm run edge -- check-site`. Uncounted, never cached, echoes the caller's nonce.
+ */
+const SITE_CHECK_PATH = "/.well-known/qaxal-check";
+
+function siteCheck(request: EdgeRequest, view: SiteView) {
+  const url = new URL(request.url);
+  const proxy = view.proxy;
+  return Response.json(
+    {
+      ok: true,
+      host_seen: requestHost(request),
+      public_host: request.headers.get("X-Public-Host"),
+      site_id: view.site.site_id,
+      prefix_seen: view.prefix,
+      secret: proxy?.secret ?? "missing",
+      client_ip_from_proxy: proxy?.secret === "match" && proxy.clientIp !== null,
+      forwarded_for: proxy?.secret === "match" ? proxy.clientIp : null,
+      cookie_seen: request.headers.has("Cookie"),
+      nonce: (url.searchParams.get("nonce") ?? "").slice(0, 64),
+    },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 }
 
 /** Registered before every other public route: a site's own path wins over the fixed ones. */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { encodeRecoveryParam } from "../../src/modules/recovery-path";
 import { deriveSiteEndpoints, encodePayload } from "../../src/shared/site-endpoints";
 import { makeConfig, ORIGIN } from "../support/config";
-import { edgeFetch, pushConfig, usageOf } from "../support/edge";
+import { admin, edgeFetch, pushConfig, usageOf } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
 
 afterEach(() => vi.restoreAllMocks());
@@ -87,6 +87,18 @@ describe("per-site endpoints (section 9)", () => {
     expect((await edgeFetch(`https://www.keyedboot.test${boot}`)).status).toBe(405);
   });
 
+  it("the admin API names each site's loader path: its own, or the fixed one without a key", async () => {
+    const key = "site-key-admin-0123456789a";
+    const config = keyedConfig("keyedadmin", key);
+    const fixed = makeConfig("fixedadmin");
+    await pushConfig(config);
+    await pushConfig(fixed);
+    const body = await (await admin(`containers/${config.container_id}`)).json<{ sites: unknown }>();
+    expect(body.sites).toEqual([{ site_id: config.sites[0]!.site_id, endpoints: { loader: (await deriveSiteEndpoints(key)).loader } }]);
+    const plain = await (await admin(`containers/${fixed.container_id}`)).json<{ sites: unknown }>();
+    expect(plain.sites).toEqual([{ site_id: fixed.sites[0]!.site_id, endpoints: { loader: `/l/${fixed.loader_token}.js` } }]);
+  });
+
   it("rotation serves both keys' paths until a push drops previous_endpoint_key", async () => {
     const config = keyedConfig("rotate", "rotate-new-key-0123456789", { previous_endpoint_key: "rotate-old-key-0123456789" });
     const outbound = mockOutbound({ [ORIGIN]: echo });
@@ -138,5 +150,33 @@ describe("same-origin mode (section 10)", () => {
     expect(body).toContain(`"h":"/metrics/k/${token}"`);
     expect(body).toContain(`"b":"/metrics/boot"`);
     expect(outbound.requests.every((request) => !new URL(request.url).pathname.startsWith("/metrics"))).toBe(true);
+  });
+
+  it("answers the setup check under the prefix with what it saw, never cached, never proxied", async () => {
+    const config = sameOriginConfig("sitecheck");
+    const outbound = mockOutbound({ [ORIGIN]: echo });
+    await pushConfig(config);
+    const check = (headers: Record<string, string>) =>
+      edgeFetch(`https://${config.edge_hostname}/metrics/.well-known/qaxal-check?nonce=n1`, { headers }).then((r) => r.json());
+    expect(await check({ "X-Public-Host": "www.sitecheck.test", "X-Forward-Secret": SECRET, "X-Forwarded-For": "198.51.100.7", Cookie: "a=1" })).toMatchObject({
+      ok: true,
+      host_seen: config.edge_hostname,
+      public_host: "www.sitecheck.test",
+      prefix_seen: "/metrics",
+      secret: "match",
+      client_ip_from_proxy: true,
+      forwarded_for: "198.51.100.7",
+      cookie_seen: true,
+      nonce: "n1",
+    });
+    expect(await check({ "X-Public-Host": "www.sitecheck.test", "X-Forward-Secret": "nope-0123456789abcdef0123456789abcdef" })).toMatchObject({
+      secret: "wrong",
+      client_ip_from_proxy: false,
+      cookie_seen: false,
+    });
+    expect(outbound.requests).toHaveLength(0);
+    // Without the prefix it is an ordinary path of the site: proxied.
+    await edgeFetch(`https://www.sitecheck.test/.well-known/qaxal-check`);
+    expect(outbound.requests).toHaveLength(1);
   });
 });
