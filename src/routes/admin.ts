@@ -6,7 +6,6 @@ import { readJsonBody } from "../pipeline/json-body";
 import { forgetPreparedConfig } from "../pipeline/prepared-config";
 import { forgetRoutes } from "../pipeline/route-cache";
 import { PROXY_KINDS, isProxyKind, proxyConfig } from "../modules/proxy-config";
-import { PROXY_KINDS, isProxyKind, proxyConfig } from "../modules/proxy-config";
 import { parseEdgeConfig } from "../shared/edge-config";
 import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { parseRouteKey, routeEntries } from "../shared/routing-keys";
@@ -136,36 +135,6 @@ async function getProxyConfig(request: IRequest, env: Env) {
   if (issues.length > 0) return errorResponse(400, "invalid_query", { issues });
   const inspection = await container(request, env).inspect();
   const site = inspection?.config.sites.find((candidate) => candidate.site_id === siteId);
-  if (!inspection || !site) return errorResponse(404, "not_found", { message: inspection ? `no site ${siteId} in this container` : "no such container" });
-  const siteHost = (host as string | undefined) ?? site.primary_host;
-  if (!site.path_prefix || !site.forward_secret) {
-    return errorResponse(400, "invalid_query", {
-      issues: [{ path: "site_id", message: "this site has no path_prefix: same-origin mode is off for it" }],
-    });
-  }
-  if (siteHost !== site.primary_host && !site.tracked_domains.includes(siteHost)) {
-    return errorResponse(400, "invalid_query", { issues: [{ path: "host", message: "must be the primary host or a tracked domain of the site" }] });
-  }
-  const text = proxyConfig(kind as string, {
-    siteHost,
-    pathPrefix: site.path_prefix,
-    edgeHostname: inspection.config.edge_hostname,
-    forwardSecret: site.forward_secret,
-  });
-  // It carries the forward secret: no cache keeps a copy.
-  return new Response(text, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
-}
-
-/** Section 10: the site's reverse-proxy config; `host` (optional, one of the site's hosts) defaults to its primary host. */
-async function getProxyConfig(request: IRequest, env: Env) {
-  const { site_id: siteId, kind, host } = request.query;
-  const issues = [];
-  if (typeof siteId !== "string" || !UUID_RE.test(siteId)) issues.push({ path: "site_id", message: "must be a site uuid" });
-  if (!isProxyKind(kind)) issues.push({ path: "kind", message: `must be one of ${PROXY_KINDS.join(", ")}` });
-  if (host !== undefined && typeof host !== "string") issues.push({ path: "host", message: "must be given once" });
-  if (issues.length > 0) return errorResponse(400, "invalid_query", { issues });
-  const inspection = await container(request, env).inspect();
-  const site = inspection?.config.sites.find((candidate) => candidate.site_id === siteId);
   if (!inspection) return errorResponse(404, "not_found", { message: "no such container" });
   if (!site) return errorResponse(404, "not_found", { message: `no site ${siteId} in this container` });
   const siteHost = (host as string | undefined) ?? site.primary_host;
@@ -204,7 +173,6 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .get("/_edge/admin/containers/:id", getContainer)
     .get("/_edge/admin/containers/:id/usage", getUsage)
     .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
-    .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
     .post("/_edge/admin/containers/:id/pause", pause)
     .post("/_edge/admin/containers/:id/resume", resume)
     .delete("/_edge/admin/containers/:id", remove)
@@ -213,7 +181,6 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .all("/_edge/admin/containers/:id/config", methodNotAllowed(["PUT"]))
     .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
     .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
     .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
     .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
     .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
