@@ -3,7 +3,10 @@
 // control-plane functions, of the local platform (<data dir>/local.json, written by
 // `npm start`) or of a deployed one (--edge-url / --functions-url, tokens from env).
 // Exit codes: 0 done, 1 the API refused or could not be reached, 2 bad usage.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { resolve } from "node:path";
 import postgres from "postgres";
 import { controlPlane, edgeAdmin } from "./dev/platform/api.mjs";
@@ -16,9 +19,11 @@ import {
   UsageError,
   usageWindow,
 } from "./dev/cli/parts.mjs";
+import { CHECK_COOKIE, checkUrl, describeSiteCheck, diagnoseSiteCheck, siteCheckTarget } from "./dev/cli/site-check.mjs";
 import { runDenoScript } from "./dev/platform/deno.mjs";
 
 const DEFAULT_USAGE_DAYS = 7;
+const SITE_CHECK_TIMEOUT_MS = 15_000;
 
 class ApiError extends Error {}
 
@@ -46,7 +51,8 @@ function expect(reply, what, ok = [200]) {
   return reply.body;
 }
 
-async function run({ command, id, flags }) {
+async function run(parsed) {
+  const { command, id, flags } = parsed;
   const { path, local } = loadLocal(flags);
   const target = resolveTarget(flags, process.env, local);
   const noLocal = `start the platform (npm start) so ${path} exists, or pass`;
@@ -119,7 +125,75 @@ async function run({ command, id, flags }) {
     }
     case "token":
       return token(flags.email, local, path);
+    case "proxy-config":
+      return proxyConfigOf(admin(), id, flags.site.toLowerCase(), flags.kind);
+    case "check-site": {
+      const site = siteCheckTarget(parsed.url);
+      return checkSite(site, flags["edge-host"] ?? (await edgeHostnameOf(admin, site.siteHost)));
+    }
   }
+}
+
+async function proxyConfigOf(api, id, host, kind) {
+  const c = expect(await api.get(id), `GET ${id}`);
+  const site = c.config.sites.find((candidate) => candidate.primary_host === host || candidate.tracked_domains.includes(host));
+  if (!site) {
+    const hosts = c.config.sites.flatMap((candidate) => [candidate.primary_host, ...candidate.tracked_domains]);
+    throw new ApiError(`no site of ${id} has the host ${host} (its hosts: ${hosts.join(", ")})`);
+  }
+  const text = expect(await api.proxyConfig(id, { site_id: site.site_id, kind, host }), `proxy-config of ${host}`);
+  return [{ container_id: id, site_id: site.site_id, host, kind, config: text }, text.trimEnd()];
+}
+
+/** The edge hostname of the container the site's host routes to, when the admin API can be asked; else null. */
+async function edgeHostnameOf(admin, siteHost) {
+  let api;
+  try {
+    api = admin();
+  } catch (error) {
+    if (error instanceof UsageError) return null;
+    throw error;
+  }
+  const route = await api.route(`host:${siteHost}`).catch(() => null);
+  if (route?.status !== 200) return null;
+  const held = await api.get(route.body.container_id).catch(() => null);
+  return held?.status === 200 ? held.body.config.edge_hostname : null;
+}
+
+/** Asks the site's `{prefix}/.well-known/qaxal-check` twice (a cookie, a fresh nonce each) and says what is wrong. */
+async function checkSite(target, edgeHostname) {
+  const cookie = `${CHECK_COOKIE}=${randomBytes(8).toString("hex")}`;
+  const nonces = [randomBytes(12).toString("hex"), randomBytes(12).toString("hex")];
+  const first = await getOnce(checkUrl(target, nonces[0]), cookie);
+  const second = await getOnce(checkUrl(target, nonces[1]), cookie);
+  const result = diagnoseSiteCheck(target, first, second, nonces, edgeHostname);
+  return [{ url: `${target.origin}${target.prefix}`, edge_hostname: edgeHostname, ...result }, describeSiteCheck(target, result), result.ok ? 0 : 1];
+}
+
+/** One GET, redirects not followed; names under .localhost go to loopback (RFC 6761), as browsers do. */
+function getOnce(url, cookie) {
+  const { protocol, hostname } = new URL(url);
+  const send = protocol === "https:" ? httpsRequest : httpRequest;
+  const lookup = hostname.endsWith(".localhost")
+    ? (_host, options, callback) => (options.all ? callback(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4))
+    : undefined;
+  return new Promise((resolvePromise, reject) => {
+    const req = send(url, { headers: { cookie, accept: "application/json" }, lookup, timeout: SITE_CHECK_TIMEOUT_MS }, (res) => {
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const one of [value].flat()) if (one !== undefined) headers.append(name, one);
+        }
+        resolvePromise({ status: res.statusCode, headers, text: Buffer.concat(chunks).toString("utf8") });
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${SITE_CHECK_TIMEOUT_MS / 1000}s`)));
+    req.on("error", (error) => reject(new ApiError(`GET ${url}: ${error.code ?? error.message}`)));
+    req.end();
+  });
 }
 
 async function token(email, local, path) {
@@ -152,8 +226,9 @@ if (parsed.command === "help") {
   process.exit(0);
 }
 try {
-  const [json, text] = await run(parsed);
+  const [json, text, exitCode = 0] = await run(parsed);
   console.log(parsed.flags.json ? JSON.stringify(json, null, 2) : text);
+  process.exitCode = exitCode;
 } catch (error) {
   console.error(`✗ ${error.message}`);
   process.exit(error instanceof UsageError ? 2 : 1);

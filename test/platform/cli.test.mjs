@@ -18,6 +18,15 @@ describe("parseCliArgs", () => {
     assert.equal(parseCliArgs(["--help"]).command, "help");
   });
 
+  it("reads the same-origin commands: a container and flags, or the site's URL", () => {
+    assert.deepEqual(parseCliArgs(["proxy-config", ID, "--site", "www.example.com", "--kind", "caddy"]), {
+      command: "proxy-config", id: ID, flags: { site: "www.example.com", kind: "caddy" },
+    });
+    assert.deepEqual(parseCliArgs(["check-site", "https://example.com/metrics", "--edge-host", "abc.trqaxal.com"]), {
+      command: "check-site", url: "https://example.com/metrics", flags: { "edge-host": "abc.trqaxal.com" },
+    });
+  });
+
   for (const [argv, message] of [
     [[], /no command/],
     [["nuke"], /unknown command nuke/],
@@ -30,6 +39,9 @@ describe("parseCliArgs", () => {
     [["usage", ID, "--days", "0"], /--days must be/],
     [["usage", ID, "--days", "2.5"], /--days must be/],
     [["containers", "--force"], /unknown option --force/],
+    [["proxy-config", ID, "--site", "example.com"], /needs --site HOST and --kind KIND/],
+    [["proxy-config", "--site", "example.com", "--kind", "nginx"], /needs a container id/],
+    [["check-site"], /needs the site's URL with its path prefix/],
   ]) {
     it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseCliArgs(argv), (e) => e instanceof UsageError && message.test(e.message)));
   }

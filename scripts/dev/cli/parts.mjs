@@ -11,17 +11,24 @@ commands:
   push <id>                      build and push the container's config (sync-edge-config)
   drift                          compare every container with the edge and repair (nightly-drift-check)
   token --email E                a fresh access token of a seeded user (local platform only)
+  proxy-config <id> --site HOST --kind KIND
+                                 same-origin mode: the config for the site's own reverse proxy
+                                 (KIND: nginx, caddy, cloudflare-worker, vercel, netlify)
+  check-site <url>               same-origin mode: is https://host/prefix forwarded to the edge as it
+                                 must be? (prefix, Host, secret, visitor address, cookies, caching)
 
 options:
   --json                         print the API's JSON instead of a table
+  --edge-host HOST               check-site: the container's edge hostname, when the admin API
+                                 cannot be asked (else looked up from the site's host)
   --data-dir DIR                 local platform to use (default .data; env QAXAL_DATA_DIR)
   --edge-url URL                 a deployed Worker (env EDGE_URL); token from env EDGE_ADMIN_TOKEN
   --functions-url URL            deployed functions, …/functions/v1 (env FUNCTIONS_URL, or SUPABASE_URL);
                                  key from env SUPABASE_SERVICE_ROLE_KEY`;
 
-const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url"]);
+const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--help"]);
-const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, token: 0 };
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, token: 0, "proxy-config": 1, "check-site": 1 };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_USAGE_DAYS = 400;
 
@@ -46,12 +53,15 @@ export function parseCliArgs(argv) {
   if (!command) throw new UsageError("no command given");
   if (!(command in ARITY)) throw new UsageError(`unknown command ${command}`);
   if (rest.length !== ARITY[command]) {
+    if (command === "check-site") throw new UsageError("check-site needs the site's URL with its path prefix, e.g. https://example.com/metrics");
     throw new UsageError(ARITY[command] ? `${command} needs a container id` : `${command} takes no argument`);
   }
+  if (command === "check-site") return { command, url: rest[0], flags };
   const id = rest[0];
   if (id !== undefined && !UUID_RE.test(id)) throw new UsageError(`${id} is not a container id (a uuid)`);
   if (command === "pause" && !flags.reason) throw new UsageError("pause needs --reason");
   if (command === "token" && !flags.email) throw new UsageError("token needs --email");
+  if (command === "proxy-config" && (!flags.site || !flags.kind)) throw new UsageError("proxy-config needs --site HOST and --kind KIND");
   if (flags.days !== undefined) {
     const days = Number(flags.days);
     if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {

@@ -39,6 +39,8 @@ export function edgeAdmin(edgeUrl, adminToken) {
     usage: (id, from, to) => call(`${container(id)}/usage?from=${from}&to=${to}`, { token: adminToken }),
     pause: (id, reason) => call(`${container(id)}/pause`, { method: "POST", token: adminToken, body: { reason } }),
     resume: (id) => call(`${container(id)}/resume`, { method: "POST", token: adminToken, body: {} }),
+    route: (key) => call(`${base}/routes/${encodeURIComponent(key)}`, { token: adminToken }),
+    proxyConfig: (id, query) => call(`${container(id)}/proxy-config?${new URLSearchParams(query)}`, { token: adminToken }),
   };
 }
 
