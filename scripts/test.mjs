@@ -10,6 +10,7 @@ const steps = [
   ["contract copy (warns only)", "node", ["scripts/sync-contract.mjs", "--check"], "scripts/sync-contract.mjs"],
   ["worker types match wrangler.toml", "node", ["scripts/check-worker-types.mjs"], "scripts/check-worker-types.mjs"],
   ["worker + objects + modules (workerd)", "npx", ["vitest", "run"]],
+  ["blocker rules from two customers (uBlock Origin engine)", "node", ["--test", "test/blocker/"], "test/blocker/list-maintainer.test.mjs"],
   ["loader size budget", "node", ["scripts/loader-size.mjs"], "scripts/loader-size.mjs"],
   ["control plane (Deno + Postgres)", "node", ["scripts/test-functions.mjs"], "scripts/test-functions.mjs"],
   ["loader in Chromium", "node", ["scripts/test-browser.mjs"], "scripts/test-browser.mjs"],
