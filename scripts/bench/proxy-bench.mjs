@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Measures the tracking path (Worker -> container object -> origin, with cookie keeper,
-// CORS and logging) against a plain pass-through Worker on the same runtime, both proxying
-// to the same local origin. Two runtimes:
-//   --runtime miniflare (default): workerd through Miniflare, load on workerd's own socket,
-//     the Worker bundled exactly as `wrangler deploy` bundles it;
-//   --runtime wrangler: both under `wrangler dev`, as the platform runs locally (its Node
-//     proxy in front of workerd caps both sides, so the ratio is compressed toward 1).
-// --persist-to DIR puts the objects' SQLite where you choose (e.g. /dev/shm, to see what
-// the disk's fsync of each durable usage write costs). --lease-min-rps off measures the
-// strict mode (the object decides every request; see src/pipeline/leases.ts).
-// Load comes from wrk when installed (`apt-get install -y wrk`: a C client leaves the two
-// cores to the runtime), else from a keep-alive Node client.
-//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--runtime miniflare|wrangler]
-//                    [--persist-to DIR] [--lease-min-rps N|off]
+// `npm run bench`: the figures of docs/scaling.md, each printed next to its target.
+// The product runs on bare workerd (Miniflare), bundled as `wrangler deploy` bundles it, behind
+// scripts/bench/bench-entry.js, which wraps the Durable Object and KV bindings the Worker gets
+// with a simulated round trip and a call counter (the product carries no bench hooks).
+//   1. throughput: one container's plain hits under wrk, against a pass-through Worker;
+//   2. scale: the same after --containers more containers were configured;
+//   3. latency: a traffic mix (--quiet containers at ~1 page view/s each, a page view being
+//      loader, GTM script, three recovered hits and one plain hit; plus one busy container at
+//      --busy-rps) run at 0 ms and at --do-rtt ms Worker -> object (KV at --kv-ms), p50 per
+//      endpoint and the difference; Durable Object calls per 1,000 hits and per page view;
+//   4. exactness: the objects' counts against the hits the origin received, and 20 concurrent
+//      requests against a limit of 10.
+//   npm run bench -- [--seconds 10] [--connections 32] [--rounds 2] [--containers 100000]
+//     [--do-rtt 50] [--kv-ms 10] [--quiet 20] [--busy-rps 300] [--mix-seconds 15]
+//     [--persist-to DIR] [--lease-min-rps N|off] [--only throughput,scale,latency,exactness]
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createServer, Agent, request as httpRequest } from "node:http";
@@ -22,24 +23,35 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { freePort } from "../dev/platform/processes.mjs";
-import { startWorker } from "../dev/platform/worker.mjs";
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     rounds: { type: "string", default: "2" },
-    runtime: { type: "string", default: "miniflare" },
+    containers: { type: "string", default: "100000" },
+    "do-rtt": { type: "string", default: "50" },
+    "kv-ms": { type: "string", default: "10" },
+    quiet: { type: "string", default: "20" },
+    "busy-rps": { type: "string", default: "100" },
+    "mix-seconds": { type: "string", default: "15" },
     "persist-to": { type: "string" },
-    "lease-min-rps": { type: "string", default: "200" },
+    "lease-min-rps": { type: "string", default: "0" },
+    only: { type: "string", default: "throughput,scale,latency,exactness" },
   },
 });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
+const ONLY = new Set(values.only.split(","));
 const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
-const HIT_PATH = "/g/collect?v=2&tid=G-BENCH&gcs=G111&cid=123.456&en=page_view";
+const HIT_QUERY = "v=2&tid=G-BENCH&gcs=G111&cid=123.456&en=page_view";
+/** How long a lease outlives its last top-up (src/pipeline/leases.ts LEASE_TTL_MS), plus a margin. */
+const LEASES_END_MS = 11_000;
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- origin, configs ---------------------------------------------------------------------
 
 /** The origin; counts the hits that came through the edge (they carry X-Forwarded-Host). */
 function startOrigin() {
@@ -55,26 +67,135 @@ function startOrigin() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-function benchConfig(originUrl) {
+const hex = (n, width) => n.toString(16).padStart(width, "0");
+
+/** Container number `n` of the bench: its own hosts and tokens. */
+function benchConfig(originUrl, n, plan = { monthly_request_limit: null, auto_upgrade: false }) {
+  const name = `c${n}`;
   return {
-    container_id: "00000000-0000-4000-8000-00000000bec4",
+    container_id: `${hex(n, 8)}-0000-4000-8000-00000000bec4`,
     client_id: "00000000-0000-4000-8000-00000000c11e",
     config_version: 1,
     origin: originUrl,
-    edge_hostname: "127.0.0.1",
-    loader_token: "lt_bench_0123456789abcdef",
+    edge_hostname: `${name}.edge.bench`,
+    loader_token: `lt_bench_${name}_0123456789abcdef`,
     modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: true, adblock_itp_detection: true, custom_domain: false },
-    plan: { monthly_request_limit: null, auto_upgrade: false },
+    plan,
     sites: [{
-      site_id: "00000000-0000-4000-8000-00000000517e",
-      primary_host: "bench.localhost",
+      site_id: `${hex(n, 8)}-0000-4000-8000-00000000517e`,
+      primary_host: `${name}.bench.localhost`,
       tracked_domains: [],
-      cookie_domain: "bench.localhost",
-      container_token: "ct_bench_0123456789abcdef",
+      cookie_domain: `${name}.bench.localhost`,
+      container_token: `ct_bench_${name}_0123456789abcdef`,
       web_gtm_id: "GTM-BENCH1",
     }],
   };
 }
+
+const site = (config) => config.sites[0];
+
+// --- runtimes ------------------------------------------------------------------------------
+
+/** The product behind the bench entry, as `wrangler deploy` bundles it. */
+function bundleEdge(outdir) {
+  const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
+  execFileSync(process.execPath, [wrangler, "deploy", "scripts/bench/bench-entry.js", "--dry-run", "--outdir", outdir], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  return join(outdir, "bench-entry.js");
+}
+
+async function startMiniflare(workerOptions) {
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: true, ...workerOptions });
+  const url = await mf.ready;
+  return { port: Number(url.port), url: `http://127.0.0.1:${url.port}`, stop: () => mf.dispose() };
+}
+
+function startEdge(scriptPath, persistTo, { rtt = 0, kvMs = 0 } = {}) {
+  return startMiniflare({
+    scriptPath,
+    modulesRoot: join(scriptPath, ".."),
+    compatibilityFlags: ["nodejs_compat"],
+    durableObjects: {
+      CONTAINER: { className: "ContainerObject", useSQLite: true },
+      ROUTES: { className: "RoutesIndex", useSQLite: true },
+    },
+    durableObjectsPersist: persistTo,
+    kvNamespaces: ["EDGE_CACHE"],
+    r2Buckets: ["LOGS"],
+    analyticsEngineDatasets: { ACCESS_LOG: { dataset: "bench" } },
+    bindings: {
+      EDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      EDGE_AUTH_SECRET: "",
+      CONTROL_PLANE_URL: "",
+      ORIGIN_TIMEOUT_MS: "10000",
+      ADMISSION_LEASE_MIN_RPS: values["lease-min-rps"],
+      BENCH_DO_RTT_MS: String(rtt),
+      BENCH_KV_MS: String(kvMs),
+    },
+  });
+}
+
+function startFloor(originUrl) {
+  return startMiniflare({
+    script: readFileSync(new URL("./passthrough-worker.js", import.meta.url), "utf8"),
+    bindings: { ORIGIN: originUrl },
+  });
+}
+
+// --- HTTP ----------------------------------------------------------------------------------
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One request; resolves with status and milliseconds. */
+function hit(port, path, headers, method = "GET", body) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, agent, headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+    });
+    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    req.end(body);
+  });
+}
+
+async function adminCall(edge, path, init = {}) {
+  const response = await fetch(`${edge.url}/_edge/admin/${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+  });
+  const body = await response.json().catch(() => null);
+  return { status: response.status, body };
+}
+
+async function push(edge, config) {
+  const { status, body } = await adminCall(edge, `containers/${config.container_id}/config`, {
+    method: "PUT",
+    body: JSON.stringify(config),
+  });
+  if (status !== 200) throw new Error(`config push failed: ${status} ${JSON.stringify(body)}`);
+}
+
+async function pushMany(edge, configs, parallel = 16) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < configs.length) await push(edge, configs[next++]);
+    }),
+  );
+}
+
+const monthRequests = async (edge, config) =>
+  (await adminCall(edge, `containers/${config.container_id}`)).body.usage.month_requests;
+
+async function benchCalls(edge, reset = false) {
+  return (await fetch(`${edge.url}/__bench/calls${reset ? "?reset=1" : ""}`)).json();
+}
+
+// --- wrk -----------------------------------------------------------------------------------
 
 const WRK = (() => {
   try {
@@ -85,173 +206,287 @@ const WRK = (() => {
   }
 })();
 
-function load(port, seconds, connections) {
-  return WRK ? loadWithWrk(port, seconds, connections) : loadWithNode(port, seconds, connections);
-}
-
-/** Async on purpose: the origin answers from this process's event loop. */
-async function loadWithWrk(port, seconds, connections) {
-  const { stdout: output } = await promisify(execFile)(
+/** Closed-loop load on one URL; async on purpose: the origin answers from this process's event loop. */
+async function load(port, host, path, seconds, connections) {
+  if (!WRK) throw new Error("wrk is required for the throughput figures: apt-get install -y wrk");
+  const { stdout } = await promisify(execFile)(
     "wrk",
-    ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", "Cookie: _ga=GA1.1.1.2", `http://127.0.0.1:${port}${HIT_PATH}`],
+    ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", "Cookie: _ga=GA1.1.1.2", "-H", `Host: ${host}`,
+      `http://127.0.0.1:${port}${path}`],
     { encoding: "utf8" },
   );
-  if (process.env.BENCH_DEBUG) console.log(output);
-  const ms = (label) => {
-    const match = output.match(new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`));
-    if (!match) return NaN;
-    return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]];
-  };
-  const non2xx = Number(output.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
-  const socketErrors = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  return { rps: Number(output.match(/Requests\/sec:\s+([\d.]+)/)[1]), errors, p50: ms("50%"), p99: ms("99%") };
+  const non2xx = Number(stdout.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const socket = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  return { rps: Number(stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]), errors };
 }
 
-/** Keep-alive GET loops for `seconds`; returns request count, errors and latency percentiles. */
-async function loadWithNode(port, seconds, connections) {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const latencies = [];
-  let errors = 0;
+async function throughput(port, host, path) {
+  await load(port, host, path, 3, CONNECTIONS);
+  const runs = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push(await load(port, host, path, SECONDS, CONNECTIONS));
+  return { rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length, errors: runs.reduce((sum, r) => sum + r.errors, 0) };
+}
+
+// --- traffic mix ---------------------------------------------------------------------------
+
+const b64url = (text) => Buffer.from(text).toString("base64url");
+
+/**
+ * A page view as a browser makes it: the loader, then the GTM script through /k/ (the
+ * critical path before tags fire), then three recovered hits and one plain hit at once.
+ */
+async function pageView(port, config, record) {
+  const { primary_host: host, container_token: token } = site(config);
+  const headers = { host, referer: `https://${host}/`, cookie: "_ga=GA1.1.1.2" };
+  const started = performance.now();
+  const loader = await hit(port, `/l/${config.loader_token}.js`, headers);
+  const gtm = await hit(port, `/k/${token}?p=${b64url("/gtm.js?id=GTM-BENCH1")}`, headers);
+  record("critical path loader -> GTM", { status: Math.max(loader.status, gtm.status), ms: performance.now() - started });
+  record("loader", loader);
+  record("GTM script", gtm);
+  const recovered = `/k/${token}?p=${b64url(`/g/collect?${HIT_QUERY}`)}`;
+  const hits = await Promise.all([
+    hit(port, recovered, headers, "POST", ""),
+    hit(port, recovered, headers, "POST", ""),
+    hit(port, recovered, headers, "POST", ""),
+    hit(port, `/g/collect?${HIT_QUERY}`, headers, "POST", ""),
+  ]);
+  for (const result of hits.slice(0, 3)) record("recovered hit", result);
+  record("plain hit", hits[3]);
+}
+
+/** Runs the mix for `seconds`; page views per quiet container at ~1/s (jittered), busy hits open-loop. */
+async function runMix(port, quiet, busy, seconds, record) {
   const deadline = Date.now() + seconds * 1000;
-  const one = () =>
-    new Promise((resolve) => {
-      const started = performance.now();
-      const req = httpRequest({ host: "127.0.0.1", port, path: HIT_PATH, agent, headers: { cookie: "_ga=GA1.1.1.2" } }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - started);
-          else errors += 1;
-          resolve();
-        });
-      });
-      req.on("error", () => {
-        errors += 1;
-        resolve();
-      });
-      req.end();
-    });
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < deadline) await one();
-    }),
-  );
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { rps: latencies.length / seconds, errors, p50: pick(0.5), p99: pick(0.99) };
-}
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-/** The Worker as `wrangler deploy` bundles it. */
-function bundleWorker(outdir) {
-  execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  const inFlight = [];
+  const quietLoops = quiet.map(async (config) => {
+    await sleep(Math.random() * 1000);
+    while (Date.now() < deadline) {
+      const view = pageView(port, config, record);
+      inFlight.push(view);
+      await sleep(500 + Math.random() * 1000);
+    }
   });
-  return join(outdir, "worker.js");
+  const busyHost = site(busy).primary_host;
+  const busyLoop = (async () => {
+    const interval = 1000 / Number(values["busy-rps"]);
+    let due = performance.now();
+    while (Date.now() < deadline) {
+      inFlight.push(hit(port, `/g/collect?${HIT_QUERY}`, { host: busyHost, cookie: "_ga=GA1.1.1.2" }).then((r) => record("busy plain hit", r)));
+      due += interval;
+      await sleep(Math.max(0, due - performance.now()));
+    }
+  })();
+  await Promise.all([...quietLoops, busyLoop]);
+  await Promise.all(inFlight);
 }
 
-async function startMiniflare(workerOptions) {
-  const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: true, ...workerOptions });
-  const url = await mf.ready;
-  return { port: Number(url.port), stop: () => mf.dispose() };
-}
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
 
-/** The edge Worker and the floor, each on its own port of the chosen runtime. */
-async function startRuntimes(originUrl, dataDir, persistTo) {
-  const edgeVars = {
-    EDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-    EDGE_AUTH_SECRET: "",
-    CONTROL_PLANE_URL: "",
-    ORIGIN_TIMEOUT_MS: "10000",
-    ADMISSION_LEASE_MIN_RPS: values["lease-min-rps"],
+/** An edge of its own (own origin, own objects) at a given distance, with the mix's containers. */
+async function mixEdge(scriptPath, persistRoot, rtt, kvMs) {
+  const origin = await startOrigin();
+  const originUrl = `http://127.0.0.1:${origin.address().port}`;
+  const persistTo = mkdtempSync(join(persistRoot, "mix-"));
+  const edge = await startEdge(scriptPath, persistTo, { rtt, kvMs });
+  const quiet = Array.from({ length: Number(values.quiet) }, (_, i) => benchConfig(originUrl, 100 + i));
+  const busy = benchConfig(originUrl, 99);
+  await pushMany(edge, [...quiet, busy]);
+  const samples = new Map();
+  const run = { edge, origin, quiet, busy, samples, failures: 0, recording: false };
+  run.record = (name, result) => {
+    if (result.status !== 200) {
+      run.failures += 1;
+      if (process.env.BENCH_DEBUG) console.log(`  ${name}: status ${result.status}`);
+    }
+    if (!run.recording) return;
+    if (!samples.has(name)) samples.set(name, []);
+    samples.get(name).push(result.ms);
   };
-  if (values.runtime === "wrangler") {
-    const edge = await startWorker({ port: await freePort(), persistTo, vars: edgeVars });
-    const floor = await startWorker({
-      port: await freePort(),
-      persistTo: join(dataDir, "floor"),
-      vars: { ORIGIN: originUrl },
-      configPath: fileURLToPath(new URL("./passthrough.wrangler.toml", import.meta.url)),
-    });
-    return { edge, floor };
+  run.stop = async () => {
+    await edge.stop();
+    origin.close();
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+  return run;
+}
+
+/** What a mix run measured once its leases have ended: p50 per endpoint, object calls, counts. */
+async function mixResult(run, calls, windowHits) {
+  let counted = 0;
+  for (const config of [...run.quiet, run.busy]) counted += await monthRequests(run.edge, config);
+  const quietNames = new Set(run.quiet.map((config) => config.container_id));
+  let objectCalls = 0;
+  let quietCalls = 0;
+  const byMethod = {};
+  for (const [method, perObject] of Object.entries(calls)) {
+    if (method.startsWith("EDGE_CACHE.")) continue;
+    for (const [name, n] of Object.entries(perObject)) {
+      objectCalls += n;
+      byMethod[method] = (byMethod[method] ?? 0) + n;
+      if (quietNames.has(name) || method.startsWith("ROUTES.")) quietCalls += n;
+    }
   }
-  const edge = await startMiniflare({
-    scriptPath: bundleWorker(join(dataDir, "build")),
-    modulesRoot: join(dataDir, "build"),
-    compatibilityFlags: ["nodejs_compat"],
-    durableObjects: {
-      CONTAINER: { className: "ContainerObject", useSQLite: true },
-      ROUTES: { className: "RoutesIndex", useSQLite: true },
-    },
-    durableObjectsPersist: persistTo,
-    kvNamespaces: ["EDGE_CACHE"],
-    r2Buckets: ["LOGS"],
-    analyticsEngineDatasets: { ACCESS_LOG: { dataset: "bench" } },
-    bindings: edgeVars,
-  });
-  const floor = await startMiniflare({
-    script: readFileSync(new URL("./passthrough-worker.js", import.meta.url), "utf8"),
-    bindings: { ORIGIN: originUrl },
-  });
-  return { edge, floor };
+  const pageViews = run.samples.get("loader")?.length ?? 0;
+  return {
+    p50: new Map([...run.samples].map(([name, list]) => [name, median(list)])),
+    failures: run.failures,
+    byMethod,
+    callsPer1000Hits: (objectCalls / windowHits) * 1000,
+    callsPerPageView: quietCalls / pageViews,
+    pageViews,
+    windowHits,
+    counted,
+    received: run.origin.edgeHits,
+  };
+}
+
+/**
+ * The same mix against two edges at once, one at 0 ms and one at `rtt`: both see the same
+ * moments of this machine, so what other processes do cancels out of the difference.
+ */
+async function measureMixes(scriptPath, persistRoot, rtt, kvMs) {
+  const runs = [await mixEdge(scriptPath, persistRoot, 0, 0), await mixEdge(scriptPath, persistRoot, rtt, kvMs)];
+  try {
+    const all = (work) => Promise.all(runs.map(work));
+    await all((run) => runMix(run.edge.port, run.quiet, run.busy, 5, run.record));
+    await all((run) => benchCalls(run.edge, true));
+    const hitsFrom = runs.map((run) => run.origin.edgeHits);
+    for (const run of runs) run.recording = true;
+    await all((run) => runMix(run.edge.port, run.quiet, run.busy, Number(values["mix-seconds"]), run.record));
+    for (const run of runs) run.recording = false;
+    const calls = await all((run) => benchCalls(run.edge));
+    const windowHits = runs.map((run, i) => run.origin.edgeHits - hitsFrom[i]);
+    await sleep(LEASES_END_MS);
+    return await Promise.all(runs.map((run, i) => mixResult(run, calls[i], windowHits[i])));
+  } finally {
+    await Promise.all(runs.map((run) => run.stop()));
+  }
+}
+
+// --- report --------------------------------------------------------------------------------
+
+const rows = [];
+function figure(name, value, target, met) {
+  rows.push({ name, value, target, verdict: met === undefined ? "" : met ? "met" : "NOT MET" });
+  console.log(`  ${name}: ${value}${target ? `  (target ${target})` : ""}`);
+}
+
+function printTable() {
+  const widths = [0, 0, 0];
+  for (const row of rows) {
+    widths[0] = Math.max(widths[0], row.name.length);
+    widths[1] = Math.max(widths[1], row.value.length);
+    widths[2] = Math.max(widths[2], row.target.length);
+  }
+  console.log("\n" + ["figure".padEnd(widths[0]), "measured".padEnd(widths[1]), "target".padEnd(widths[2]), "verdict"].join(" | "));
+  console.log(widths.map((w) => "-".repeat(w)).join("-|-") + "-|--------");
+  for (const row of rows) {
+    console.log([row.name.padEnd(widths[0]), row.value.padEnd(widths[1]), row.target.padEnd(widths[2]), row.verdict].join(" | "));
+  }
+}
+
+// --- sections ------------------------------------------------------------------------------
+
+async function throughputAndScale(scriptPath, persistRoot, originUrl, origin) {
+  const persistTo = mkdtempSync(join(persistRoot, "objects-"));
+  const edge = await startEdge(scriptPath, persistTo);
+  const floor = await startFloor(originUrl);
+  try {
+    const one = benchConfig(originUrl, 1);
+    await push(edge, one);
+    const path = `/g/collect?${HIT_QUERY}`;
+    const host = site(one).primary_host;
+    console.log(`\nthroughput: wrk, ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections, one container's plain hits`);
+    const received = origin.edgeHits;
+    const floorRun = await throughput(floor.port, host, path);
+    const edgeRun = await throughput(edge.port, host, path);
+    const ratio = edgeRun.rps / floorRun.rps;
+    figure("pass-through Worker", `${floorRun.rps.toFixed(0)} req/s, ${floorRun.errors} errors`, "");
+    figure("edge, plain hits, 1 container", `${edgeRun.rps.toFixed(0)} req/s, ${edgeRun.errors} errors`, "");
+    figure("throughput edge / pass-through", `${ratio.toFixed(2)}x`, ">= 0.85x (aim 0.9x)", ratio >= 0.85);
+    await sleep(LEASES_END_MS);
+    const counted = await monthRequests(edge, one);
+    const hits = origin.edgeHits - received;
+    figure("usage after the throughput run", `object ${counted}, origin ${hits}`, "equal", counted === hits);
+    if (!ONLY.has("scale")) return;
+    const n = Number(values.containers);
+    console.log(`\nscale: configuring ${n} more containers (admin API, 16 at a time)`);
+    const started = Date.now();
+    const extra = Array.from({ length: n }, (_, i) => benchConfig(originUrl, 1_000_000 + i));
+    await pushMany(edge, extra);
+    console.log(`  pushed ${n} configs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const scaled = await throughput(edge.port, host, path);
+    const cost = 1 - scaled.rps / edgeRun.rps;
+    figure(`edge, plain hits, ${n + 1} containers`, `${scaled.rps.toFixed(0)} req/s, ${scaled.errors} errors`, "");
+    figure(`throughput cost of ${n} more containers`, `${(cost * 100).toFixed(1)}%`, "<= 5%", cost <= 0.05);
+  } finally {
+    await Promise.all([edge.stop(), floor.stop()]);
+    rmSync(persistTo, { recursive: true, force: true });
+  }
+}
+
+async function latency(scriptPath, persistRoot) {
+  const rtt = Number(values["do-rtt"]);
+  const kvMs = Number(values["kv-ms"]);
+  console.log(`\nlatency: ${values.quiet} quiet containers at ~1 page view/s, one busy at ${values["busy-rps"]} hits/s,` +
+    ` ${values["mix-seconds"]} s after 5 s warm-up, against two edges at once: 0 ms, and ${rtt} ms Worker -> object with ${kvMs} ms KV`);
+  const [near, far] = await measureMixes(scriptPath, persistRoot, rtt, kvMs);
+  for (const name of ["loader", "GTM script", "recovered hit", "plain hit", "critical path loader -> GTM", "busy plain hit"]) {
+    const added = far.p50.get(name) - near.p50.get(name);
+    const limit = name.startsWith("critical") ? 5 : name.startsWith("busy") ? 2 : 2;
+    figure(`added p50 at ${rtt} ms RTT: ${name}`,
+      `${added.toFixed(2)} ms (${near.p50.get(name).toFixed(2)} -> ${far.p50.get(name).toFixed(2)})`, `<= ${limit} ms`, added <= limit);
+  }
+  for (const [label, run] of [["0 ms", near], [`${rtt} ms`, far]]) {
+    figure(`failed requests in the mix at ${label}`, String(run.failures), "0", run.failures === 0);
+    figure(`usage after the mix at ${label}`, `objects ${run.counted}, origin ${run.received}`, "equal", run.counted === run.received);
+  }
+  figure("Durable Object calls per 1,000 hits (mix)", far.callsPer1000Hits.toFixed(1), "printed");
+  figure("Durable Object calls per page view (quiet containers)", far.callsPerPageView.toFixed(2), "printed");
+  console.log(`  calls by method at ${rtt} ms over ${far.windowHits} hits, ${far.pageViews} page views: ${JSON.stringify(far.byMethod)}`);
+}
+
+async function exactness(scriptPath, persistRoot, originUrl, origin) {
+  const persistTo = mkdtempSync(join(persistRoot, "limit-"));
+  const edge = await startEdge(scriptPath, persistTo, { rtt: Number(values["do-rtt"]) });
+  try {
+    const limited = benchConfig(originUrl, 7, { monthly_request_limit: 10, auto_upgrade: false });
+    await push(edge, limited);
+    const received = origin.edgeHits;
+    const host = site(limited).primary_host;
+    const results = await Promise.all(Array.from({ length: 20 }, () => hit(edge.port, `/g/collect?${HIT_QUERY}`, { host })));
+    const ok = results.filter((r) => r.status === 200).length;
+    const refused = results.filter((r) => r.status === 402).length;
+    const counted = await monthRequests(edge, limited);
+    console.log("\nexactness");
+    figure("20 concurrent requests, limit 10", `${ok} x 200, ${refused} x 402; object ${counted}, origin ${origin.edgeHits - received}`,
+      "10 x 200, 10 x 402, 10, 10", ok === 10 && refused === 10 && counted === 10 && origin.edgeHits - received === 10);
+  } finally {
+    await edge.stop();
+    rmSync(persistTo, { recursive: true, force: true });
+  }
 }
 
 async function main() {
   const origin = await startOrigin();
   const originUrl = `http://127.0.0.1:${origin.address().port}`;
   const dataDir = mkdtempSync(join(tmpdir(), "qaxal-bench-"));
-  const persistTo = mkdtempSync(join(values["persist-to"] ?? dataDir, "objects-"));
-  let runtimes;
+  const persistRoot = values["persist-to"] ?? dataDir;
   try {
-    runtimes = await startRuntimes(originUrl, dataDir, persistTo);
-    const { edge, floor } = runtimes;
-    const edgeUrl = `http://127.0.0.1:${edge.port}`;
-    const config = benchConfig(originUrl);
-    const push = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}/config`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(config),
-    });
-    if (!push.ok) throw new Error(`config push failed: ${push.status} ${await push.text()}`);
-
-    console.log(`runtime: ${values.runtime}; objects' SQLite in ${persistTo}; ADMISSION_LEASE_MIN_RPS=${values["lease-min-rps"]}`);
-    console.log(`load: ${WRK ? "wrk" : "node client"}; warm-up 3 s each, then ${ROUNDS} rounds of ${SECONDS} s x ${CONNECTIONS} connections`);
-    await load(floor.port, 3, CONNECTIONS);
-    await load(edge.port, 3, CONNECTIONS);
-    const results = { floor: [], edge: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      results.floor.push(await load(floor.port, SECONDS, CONNECTIONS));
-      results.edge.push(await load(edge.port, SECONDS, CONNECTIONS));
-    }
-    const summary = (runs) => ({
-      rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length,
-      p50: runs.reduce((sum, r) => sum + r.p50, 0) / runs.length,
-      p99: runs.reduce((sum, r) => sum + r.p99, 0) / runs.length,
-      errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    });
-    const floorSummary = summary(results.floor);
-    const edgeSummary = summary(results.edge);
-    const row = (name, s) =>
-      `${name.padEnd(28)} ${s.rps.toFixed(0).padStart(8)} req/s   p50 ${s.p50.toFixed(2).padStart(7)} ms   p99 ${s.p99.toFixed(2).padStart(7)} ms   errors ${s.errors}`;
-    console.log(row("pass-through Worker (floor)", floorSummary));
-    console.log(row("qaxal edge tracking path", edgeSummary));
-    console.log(`throughput ratio edge/floor: ${(edgeSummary.rps / floorSummary.rps).toFixed(2)}x (target >= 0.85x)`);
-    // Leases end within a second and give their unused slots back: then counts must be exact.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const usage = await fetch(`${edgeUrl}/_edge/admin/containers/${config.container_id}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    }).then((r) => r.json());
-    const counted = usage.usage.month_requests;
-    const verdict = counted === origin.edgeHits ? "exact" : `OFF BY ${counted - origin.edgeHits}`;
-    console.log(`usage: the object counted ${counted}, the origin received ${origin.edgeHits} through the edge (${verdict})`);
+    const scriptPath = bundleEdge(join(dataDir, "build"));
+    console.log(`bare workerd (Miniflare); objects' SQLite under ${persistRoot}; ADMISSION_LEASE_MIN_RPS=${values["lease-min-rps"]}`);
+    if (ONLY.has("throughput") || ONLY.has("scale")) await throughputAndScale(scriptPath, persistRoot, originUrl, origin);
+    if (ONLY.has("latency")) await latency(scriptPath, persistRoot);
+    if (ONLY.has("exactness")) await exactness(scriptPath, persistRoot, originUrl, origin);
+    printTable();
   } finally {
-    await Promise.all([runtimes?.edge.stop(), runtimes?.floor.stop()]);
+    agent.destroy();
     origin.close();
-    rmSync(persistTo, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

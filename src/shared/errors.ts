@@ -31,7 +31,11 @@ export type FunctionErrorCode =
   | "config_incomplete"
   | "edge_unavailable"
   | "edge_rejected"
-  | "edge_admin_not_configured";
+  | "edge_admin_not_configured"
+  // contract section 11 (domains, container deletion, plan changes)
+  | "too_many_domains"
+  | "edge_provider_failed"
+  | "edge_provider_not_configured";
 
 export type ErrorBody = { error: ErrorCode } & Record<string, unknown>;
 

@@ -14,6 +14,8 @@ describe("durability", () => {
     mockOutbound({ [ORIGIN]: echo });
     await pushConfig(config);
     for (let i = 0; i < 5; i++) await edgeFetch("https://www.restart.test/g/collect");
+    // Through the admin API: this isolate's unused lease slots go back first.
+    expect(await usageOf(config.container_id)).toBe(5);
     const id = env.CONTAINER.idFromName(config.container_id);
     await runInDurableObject(env.CONTAINER.get(id), (_instance, state) => {
       state.abort("simulated restart");

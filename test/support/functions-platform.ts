@@ -5,9 +5,11 @@
  */
 import { startFunctionsServer } from "../../scripts/dev/platform/functions-server.ts";
 import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scripts/dev/platform/local-auth.ts";
+import { startCloudflareStandin } from "../../scripts/dev/standins/cloudflare-custom-hostnames.mjs";
 import { startProvisionerStandin } from "../../scripts/dev/standins/provisioner.mjs";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
 import { type FakeEdge, startFakeEdge } from "./fake-edge.ts";
+import { type LocalDns, startLocalDns } from "./local-dns.ts";
 
 export const EDGE_ZONE = "trqaxal.test";
 export const SGTM_ORIGIN = "http://127.0.0.1:9100";
@@ -16,6 +18,9 @@ export interface Platform {
   key: LocalSigningKey;
   edge: FakeEdge;
   provisioner: Awaited<ReturnType<typeof startProvisionerStandin>>;
+  /** The real local DNS server the functions query (DNS_RESOLVER). */
+  dns: LocalDns;
+  cloudflare: Awaited<ReturnType<typeof startCloudflareStandin>>;
   /** Calls a function through the local gateway, as a browser or cron would. */
   call(name: string, init?: RequestInit & { token?: string }): Promise<Response>;
   tokenFor(userId: string): Promise<string>;
@@ -26,6 +31,8 @@ export async function startPlatform(): Promise<Platform> {
   const key = await generateSigningKey();
   const edge = startFakeEdge();
   const provisioner = await startProvisionerStandin({ origin: SGTM_ORIGIN });
+  const dns = await startLocalDns();
+  const cloudflare = await startCloudflareStandin();
   const server = await startFunctionsServer({ signingKey: key });
   const env: Record<string, string> = {
     SUPABASE_URL: server.url,
@@ -36,12 +43,18 @@ export async function startPlatform(): Promise<Platform> {
     INFRA_PROVISIONER_URL: provisioner.url,
     INFRA_PROVISIONER_TOKEN: provisioner.token,
     EDGE_HOSTNAME_ZONE: EDGE_ZONE,
+    DNS_RESOLVER: dns.address,
+    CLOUDFLARE_API_BASE: cloudflare.url,
+    CLOUDFLARE_API_TOKEN: cloudflare.token,
+    CLOUDFLARE_ZONE_ID: "local-zone",
   };
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
   return {
     key,
     edge,
     provisioner,
+    dns,
+    cloudflare,
     call(name, init = {}) {
       const headers = new Headers(init.headers);
       if (init.token) headers.set("authorization", `Bearer ${init.token}`);
@@ -52,6 +65,8 @@ export async function startPlatform(): Promise<Platform> {
       await server.close();
       await edge.close();
       await provisioner.close();
+      await cloudflare.close();
+      await dns.close();
     },
   };
 }

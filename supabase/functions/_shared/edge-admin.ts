@@ -1,6 +1,6 @@
 /**
  * Client for the edge admin API (edge contract section 2): PUT a container's
- * config, GET its state. Network errors and 5xx are retried with exponential
+ * config, GET its state, DELETE it. Network errors and 5xx are retried with exponential
  * backoff, a bounded number of times; 4xx answers are final.
  */
 import type { EdgeConfig } from "../../../src/shared/edge-config.ts";
@@ -33,6 +33,8 @@ export interface EdgeAdmin {
   getUsage(containerId: string, from: string, to: string): Promise<EdgeReply>;
   pause(containerId: string, reason: string): Promise<EdgeReply>;
   resume(containerId: string): Promise<EdgeReply>;
+  /** Every host and token of the container stops routing; 404 when the edge has none. */
+  deleteContainer(containerId: string): Promise<EdgeReply>;
 }
 
 export function createEdgeAdmin(options: EdgeAdminOptions): EdgeAdmin {
@@ -73,6 +75,7 @@ export function createEdgeAdmin(options: EdgeAdminOptions): EdgeAdmin {
       call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}/usage?from=${from}&to=${to}`),
     pause: (id, reason) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/pause`, { reason }),
     resume: (id) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/resume`, {}),
+    deleteContainer: (id) => call("DELETE", `/_edge/admin/containers/${encodeURIComponent(id)}`),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type ConfigIssue,
   type EdgeConfig,
   type EdgeConfigInput,
+  isSameOrParentDomain,
   type Modules,
   modulesSchema,
   parseEdgeConfig,
@@ -20,6 +21,8 @@ export interface ContainerRow {
   status: string;
   config_version: number;
   origin: string | null;
+  /** Sent by the edge as X-Origin-Auth (contract section 8). */
+  origin_secret: string | null;
   edge_hostname: string;
   loader_token: string;
   modules: Record<string, unknown>;
@@ -41,6 +44,12 @@ export interface SiteRow {
   cookie_domain: string;
   container_token: string;
   web_gtm_id: string;
+  /** Contract section 9. */
+  endpoint_key: string | null;
+  previous_endpoint_key: string | null;
+  /** Contract section 10: set together or not at all. */
+  path_prefix: string | null;
+  forward_secret: string | null;
   domains: { hostname: string; is_primary: boolean; verified: boolean }[];
 }
 
@@ -77,6 +86,7 @@ export function buildEdgeConfig(rows: ContainerRows): BuildResult {
     client_id: container.client_id,
     config_version: container.config_version,
     origin: container.origin,
+    ...(container.origin_secret ? { origin_secret: container.origin_secret } : {}),
     edge_hostname: container.edge_hostname,
     loader_token: container.loader_token,
     modules: effectiveModules(container.modules, subscription.entitlements),
@@ -87,24 +97,51 @@ export function buildEdgeConfig(rows: ContainerRows): BuildResult {
     ...(container.cookie_keeper ? { cookie_keeper: container.cookie_keeper } : {}),
     sites: sites.map((site) => ({
       site_id: site.id,
-      primary_host: site.primary_host,
-      // only verified extra hostnames route for the site; the primary host always does
-      tracked_domains: site.domains
-        .filter((d) => !d.is_primary && d.verified && d.hostname !== site.primary_host)
-        .map((d) => d.hostname),
-      cookie_domain: site.cookie_domain,
+      ...routedHostsOf(site, container.edge_hostname),
       container_token: site.container_token,
       web_gtm_id: site.web_gtm_id,
+      ...siteKeysOf(site),
     })),
     custom_domains: sites.flatMap((site) =>
       site.domains
-        .filter((d) => !d.is_primary && d.hostname !== site.primary_host)
-        .map((d) => ({ hostname: d.hostname, verified: d.verified }))
+        .filter((d) => !d.is_primary && d.verified && d.hostname !== site.primary_host)
+        .map((d) => ({ hostname: d.hostname, verified: true }))
     ),
   };
   const parsed = parseEdgeConfig(input);
   if (!parsed.ok) return { ok: false, error: "config_incomplete", issues: parsed.issues };
   return { ok: true, config: parsed.config };
+}
+
+/**
+ * Only verified hostnames route (contract section 11). A site whose primary
+ * host is not verified is served under its first verified hostname instead;
+ * with none, under `site-<site_id>.<edge_hostname>`: a name in the platform's
+ * own zone that no client can claim, so the schema's required primary_host
+ * routes nothing of the client's while the site's token keeps working through
+ * the edge hostname.
+ */
+function routedHostsOf(site: SiteRow, edgeHostname: string) {
+  const verified = site.domains.filter((d) => d.verified).map((d) => d.hostname);
+  const primary = verified.includes(site.primary_host)
+    ? site.primary_host
+    : verified[0] ?? `site-${site.id.replaceAll("-", "")}.${edgeHostname}`;
+  return {
+    primary_host: primary,
+    tracked_domains: verified.filter((host) => host !== primary),
+    cookie_domain: isSameOrParentDomain(site.cookie_domain, primary) ? site.cookie_domain : primary,
+  };
+}
+
+/** The site's section 9 and 10 fields, each only when set (the schema has them optional). */
+function siteKeysOf(site: SiteRow) {
+  return {
+    ...(site.endpoint_key ? { endpoint_key: site.endpoint_key } : {}),
+    ...(site.previous_endpoint_key ? { previous_endpoint_key: site.previous_endpoint_key } : {}),
+    ...(site.path_prefix && site.forward_secret
+      ? { path_prefix: site.path_prefix, forward_secret: site.forward_secret }
+      : {}),
+  };
 }
 
 /** Reads a container's rows (one statement, one snapshot) and builds its EdgeConfig. */
@@ -114,7 +151,7 @@ export async function loadEdgeConfig(sql: Sql, containerId: string): Promise<Bui
       'container', (
         select json_build_object(
           'id', c.id, 'client_id', c.client_id, 'status', c.status, 'config_version', c.config_version,
-          'origin', c.origin, 'edge_hostname', c.edge_hostname, 'loader_token', c.loader_token,
+          'origin', c.origin, 'origin_secret', c.origin_secret, 'edge_hostname', c.edge_hostname, 'loader_token', c.loader_token,
           'modules', c.modules, 'cookie_keeper', c.cookie_keeper)
         from public.sgtm_containers c where c.id = ${containerId}),
       'subscription', (
@@ -127,6 +164,8 @@ export async function loadEdgeConfig(sql: Sql, containerId: string): Promise<Bui
         select json_agg(json_build_object(
           'id', s.id, 'primary_host', s.primary_host, 'cookie_domain', s.cookie_domain,
           'container_token', s.container_token, 'web_gtm_id', s.web_gtm_id,
+          'endpoint_key', s.endpoint_key, 'previous_endpoint_key', s.previous_endpoint_key,
+          'path_prefix', s.path_prefix, 'forward_secret', s.forward_secret,
           'domains', coalesce((
             select json_agg(json_build_object('hostname', d.hostname, 'is_primary', d.is_primary, 'verified', d.verified)
                             order by d.hostname)

@@ -8,13 +8,13 @@ import { HttpError } from "../../../src/shared/errors.ts";
 import { failContainer } from "../_shared/fail-container.ts";
 import type { CreateContainerRequest } from "./body.ts";
 import { type Provisioner, provision } from "./provisioner.ts";
+import { siteBody } from "./site-body.ts";
 import {
   activateContainer,
   canManage,
   clientRole,
   type ReservedContainer,
   reserveContainer,
-  takenDomainOf,
 } from "./store.ts";
 import {
   claimIdempotencyKey,
@@ -84,9 +84,6 @@ export async function createContainer(
       throw new HttpError(503, { error: "no_ports", message: "no free ports in the pool" });
     }
     throw domainTaken(reservation.domain);
-  }).catch((error) => {
-    const domain = takenDomainOf(error);
-    throw domain === null ? error : domainTaken(domain);
   });
   if (reserved.state === "replay") return { status: reserved.status, body: reserved.body };
 
@@ -95,6 +92,7 @@ export async function createContainer(
     container_id: container.id,
     ports: container.ports,
     hostnames: [container.edge_hostname, ...container.sites.map((site) => site.primary_host)],
+    origin_secret: container.origin_secret,
   });
   if (!provisioned.ok) {
     console.error(`sgtm-containers: provisioning ${container.id} failed: ${provisioned.reason}`);
@@ -109,9 +107,10 @@ export async function createContainer(
     });
   }
 
+  const sites = await Promise.all(container.sites.map(siteBody));
   const body = await deps.sql.begin(async (tx) => {
     const configVersion = await activateContainer(tx, container.id, provisioned.origin);
-    const created = createdBody(container, configVersion);
+    const created = createdBody(container, configVersion, sites);
     if (key) await completeIdempotencyKey(tx, key, 201, created);
     return created;
   });
@@ -124,10 +123,10 @@ export async function createContainer(
 }
 
 function domainTaken(domain: string): HttpError {
-  return new HttpError(409, { error: "domain_taken", message: `${domain} already belongs to a container`, domain });
+  return new HttpError(409, { error: "domain_taken", message: `${domain} is verified for another container`, domain });
 }
 
-function createdBody(container: ReservedContainer, configVersion: number) {
+function createdBody(container: ReservedContainer, configVersion: number, sites: unknown[]) {
   return {
     container: {
       id: container.id,
@@ -135,7 +134,7 @@ function createdBody(container: ReservedContainer, configVersion: number) {
       config_version: configVersion,
       loader_token: container.loader_token,
       edge_hostname: container.edge_hostname,
-      sites: container.sites,
+      sites,
     },
   };
 }

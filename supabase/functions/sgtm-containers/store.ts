@@ -23,12 +23,16 @@ export interface ReservedSite {
   cookie_domain: string;
   container_token: string;
   web_gtm_id: string;
+  endpoint_key: string;
+  path_prefix: string | null;
+  forward_secret: string | null;
 }
 
 export interface ReservedContainer {
   id: string;
   loader_token: string;
   edge_hostname: string;
+  origin_secret: string;
   ports: number[];
   sites: ReservedSite[];
 }
@@ -50,9 +54,9 @@ export function canManage(role: string | null): boolean {
 
 /**
  * Inserts the container (status `provisioning`), its subscription, ports and
- * sites. A refusal is returned before anything is written; a domain claimed by
- * a concurrent request surfaces as the unique violation, mapped by the caller
- * through `takenDomainOf`.
+ * sites, every hostname pending. A refusal is returned before anything is
+ * written: only a hostname verified for another container is taken (a pending
+ * claim, perhaps a squatter's, never blocks).
  */
 export async function reserveContainer(
   tx: Tx,
@@ -60,7 +64,8 @@ export async function reserveContainer(
 ): Promise<Reservation> {
   const domains = input.request.sites.map((site) => site.domain);
   const [taken] = await tx`
-    select hostname from public.site_domains where hostname = any(${domains}::text[]) order by hostname limit 1`;
+    select hostname from public.site_domains
+    where hostname = any(${domains}::text[]) and verification_state = 'verified' order by hostname limit 1`;
   if (taken) return { ok: false, error: "domain_taken", domain: taken.hostname };
 
   const ports = (await tx`
@@ -68,50 +73,57 @@ export async function reserveContainer(
     order by port limit ${PORTS_PER_CONTAINER} for update skip locked`).map((row) => row.port as number);
   if (ports.length < PORTS_PER_CONTAINER) return { ok: false, error: "no_ports" };
 
-  const container: ReservedContainer = {
-    id: crypto.randomUUID(),
-    loader_token: newLoaderToken(),
-    edge_hostname: newEdgeHostname(input.edgeZone),
-    ports,
-    sites: input.request.sites.map((site) => ({
-      site_id: crypto.randomUUID(),
-      primary_host: site.domain,
-      tracked_domains: [],
-      cookie_domain: cookieDomainFor(site.domain),
-      container_token: newContainerToken(),
-      web_gtm_id: site.webGtmId,
-    })),
-  };
-  await tx`
+  const id = crypto.randomUUID();
+  const loaderToken = newLoaderToken();
+  const edgeHostname = newEdgeHostname(input.edgeZone);
+  // The secrets (origin_secret; each site's endpoint_key and forward_secret) come from the
+  // database's generator (public.new_url_safe_token), the one every row gets them from.
+  const [inserted] = await tx`
     insert into public.sgtm_containers (id, client_id, name, loader_token, edge_hostname, container_config_b64, created_by)
-    values (${container.id}, ${input.request.clientId}, ${input.request.name}, ${container.loader_token},
-            ${container.edge_hostname}, ${input.request.containerConfigB64}, ${input.userId})`;
+    values (${id}, ${input.request.clientId}, ${input.request.name}, ${loaderToken},
+            ${edgeHostname}, ${input.request.containerConfigB64}, ${input.userId})
+    returning origin_secret`;
+  const container: ReservedContainer = {
+    id,
+    loader_token: loaderToken,
+    edge_hostname: edgeHostname,
+    origin_secret: inserted!.origin_secret,
+    ports,
+    sites: [],
+  };
   await tx`
     update public.port_pool set container_id = ${container.id}, allocated_at = now()
     where port = any(${ports}::int[])`;
   await tx`
     insert into public.subscriptions (container_id, plan_id) values (${container.id}, ${input.planId})`;
-  for (const [index, site] of container.sites.entries()) {
+  for (const [index, request] of input.request.sites.entries()) {
+    const site = {
+      site_id: crypto.randomUUID(),
+      primary_host: request.domain,
+      tracked_domains: [],
+      cookie_domain: cookieDomainFor(request.domain),
+      container_token: newContainerToken(),
+      web_gtm_id: request.webGtmId,
+      path_prefix: request.pathPrefix ?? null,
+    };
     // The EdgeConfig lists sites by created_at and the first is the default
     // site: keep request order although now() is the same for the whole transaction.
-    await tx`
-      insert into public.sites (id, container_id, primary_host, cookie_domain, container_token, web_gtm_id, created_at)
+    const [row] = await tx`
+      insert into public.sites (id, container_id, primary_host, cookie_domain, container_token, web_gtm_id, created_at,
+                                path_prefix, forward_secret)
       values (${site.site_id}, ${container.id}, ${site.primary_host}, ${site.cookie_domain},
-              ${site.container_token}, ${site.web_gtm_id}, now() + ${index} * interval '1 microsecond')`;
-    // Pending like every domain: the primary host routes at the edge as the
-    // site's primary_host (contract section 1); verification governs custom domains.
+              ${site.container_token}, ${site.web_gtm_id}, now() + ${index} * interval '1 microsecond',
+              ${site.path_prefix}::text,
+              case when ${site.path_prefix}::text is null then null else public.new_url_safe_token(32) end)
+      returning endpoint_key, forward_secret`;
+    container.sites.push({ ...site, endpoint_key: row!.endpoint_key, forward_secret: row!.forward_secret });
+    // Pending like every hostname a client names: it routes once verified by DNS
+    // (contract section 11, container-domains).
     await tx`
       insert into public.site_domains (site_id, hostname, is_primary)
       values (${site.site_id}, ${site.primary_host}, true)`;
   }
   return { ok: true, container };
-}
-
-/** The hostname of a site_domains unique violation (a concurrent claim), else null. */
-export function takenDomainOf(error: unknown): string | null {
-  const pg = error as { code?: string; constraint_name?: string; detail?: string };
-  if (pg?.code !== "23505" || pg.constraint_name !== "site_domains_hostname_key") return null;
-  return /\(hostname\)=\((.*)\)/.exec(pg.detail ?? "")?.[1] ?? "";
 }
 
 /** Provisioned: the container gets its origin and goes live; returns its config_version. */

@@ -1,7 +1,7 @@
 /**
  * container-config: X-Edge-Auth only, exact EdgeConfig body (what the sync
- * pushes), modules = container switches AND plan entitlements, domains split
- * into tracked (verified) and custom (all, with their flag).
+ * pushes), modules = container switches AND plan entitlements; only verified
+ * hostnames appear (tracked and custom), a pending one nowhere (contract section 11).
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import containerConfig from "../../../supabase/functions/container-config/index.ts";
@@ -66,6 +66,7 @@ dbTest("container-config returns the exact EdgeConfig", async (sql) => {
     client_id: c.clientId,
     config_version: await configVersion(sql, c.containerId),
     origin: row!.origin,
+    origin_secret: c.originSecret,
     edge_hostname: c.edgeHostname,
     loader_token: c.loaderToken,
     // starter entitles sgtm_proxy, gtm_recovery, cookie_keeper; the container switched cookie_keeper off
@@ -79,9 +80,8 @@ dbTest("container-config returns the exact EdgeConfig", async (sql) => {
       cookie_domain: c.primaryHost,
       container_token: c.containerToken,
       web_gtm_id: "GTM-ABC123",
+      endpoint_key: c.endpointKey,
     }],
-    custom_domains: [{ hostname: verified, verified: true }, { hostname: pending, verified: false }].sort((a, b) =>
-      a.hostname.localeCompare(b.hostname)
-    ),
+    custom_domains: [{ hostname: verified, verified: true }],
   });
 });

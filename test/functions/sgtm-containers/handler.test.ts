@@ -86,7 +86,13 @@ dbTest("sgtm-containers", async (sql, t) => {
         [domains[0], true, "pending"],
       ]);
       const call = platform.provisioner.calls.at(-1);
-      assertEquals(call, { container_id: created.id, ports: await portsOf(sql, created.id), hostnames: [created.edge_hostname, ...domains] });
+      const [secret] = await sql`select origin_secret from public.sgtm_containers where id = ${created.id}`;
+      assertEquals(call, {
+        container_id: created.id,
+        ports: await portsOf(sql, created.id),
+        hostnames: [created.edge_hostname, ...domains],
+        origin_secret: secret!.origin_secret,
+      });
       const pushed = platform.edge.configs.get(created.id);
       assertEquals(pushed?.config_version, created.config_version);
       assertEquals(pushed?.sites.map((s) => s.container_token), created.sites.map((s) => s.container_token));
@@ -133,14 +139,27 @@ dbTest("sgtm-containers", async (sql, t) => {
       assertEquals([notJson.status, (await notJson.json()).error], [400, "invalid_body"]);
     });
 
-    await t.step("a domain of another container: 409 domain_taken, nothing created", async () => {
-      await addFreePorts(sql, 2);
+    await t.step("a hostname verified for another container: 409 domain_taken, nothing created", async () => {
+      await addFreePorts(sql, 4);
+      const taken = `taken.${label}.com`;
+      const holder = (await (await create(platform, owner, body(clientId, [taken]))).json()).container;
+      // pending, it blocks nobody (contract section 11)
+      const squatter = await newClient(sql);
+      const squat = await create(platform, await platform.tokenFor(squatter.ownerId), body(squatter.clientId, [taken]));
+      assertEquals(squat.status, 201);
+      const listed = await (await platform.call(`container-domains?container_id=${holder.id}`, { token: owner })).json();
+      const claim = listed.domains[0];
+      await platform.dns.add(claim.verification.name, "TXT", claim.verification.value);
+      await platform.dns.add(taken, "CNAME", holder.edge_hostname);
+      const verified = await platform.call(`container-domains/${claim.id}/verify`, { method: "POST", token: owner });
+      assertEquals((await verified.json()).domain.state, "verified");
+
       const before = await containersNamed(sql, clientId);
-      const response = await create(platform, owner, body(clientId, [`fresh.${label}.org`, `Shop.${label}.com`]));
+      const response = await create(platform, owner, body(clientId, [`fresh.${label}.org`, `Taken.${label}.com`]));
       assertEquals([response.status, await response.json()], [409, {
         error: "domain_taken",
-        message: `shop.${label}.com already belongs to a container`,
-        domain: `shop.${label}.com`,
+        message: `taken.${label}.com is verified for another container`,
+        domain: `taken.${label}.com`,
       }]);
       assertEquals(await containersNamed(sql, clientId), before);
     });
@@ -221,8 +240,9 @@ dbTest("sgtm-containers", async (sql, t) => {
       assertEquals(new Set(keyBodies.filter((b) => b.container).map((b) => b.container.id)).size, 1);
       assertEquals((await sql`select 1 from public.sites where primary_host = ${`race.${label}.org`}`).length, 1);
 
+      // both claims are pending: neither blocks the other, DNS verification decides later
       const sameDomain = await Promise.all([1, 2].map(() => create(platform, owner, body(clientId, [`dup.${label}.org`]))));
-      assertEquals(sameDomain.map((r) => r.status).sort(), [201, 409]);
+      assertEquals(sameDomain.map((r) => r.status).sort(), [201, 201]);
       await Promise.all(sameDomain.map((r) => r.body?.cancel()));
 
       await drainFreePorts(sql);
