@@ -8,7 +8,7 @@
 //     https://region1.google-analytics.com/g/collect, which the loader must rewrite to /k/;
 //   - /demo: a page that includes the loader `<script src="/l/{token}.js">`
 //     (token from `?token=` or the `loaderToken` given at start; `?loader_origin=http://host:port`
-//     loads it from another host instead);
+//     loads it from another host instead; `?loader_path=/…` embeds a site's own loader path);
 //   - GET /__standin/hits: every request it recorded (JSON); DELETE /__standin/hits clears them.
 // CLI: node scripts/dev/standins/sgtm.mjs [--port 8788] [--loader-token lt_…]
 import { randomBytes } from "node:crypto";
@@ -41,9 +41,12 @@ function gtmLikeScript(gtmId) {
 `;
 }
 
-/** `loaderOrigin` (optional) serves the loader from another host of the container, e.g. its edge hostname. */
-function demoPage(loaderToken, loaderOrigin) {
-  const src = `${loaderOrigin}/l/${encodeURIComponent(loaderToken)}.js`;
+/**
+ * `loaderOrigin` (optional) serves the loader from another host of the container, e.g. its edge
+ * hostname; `loaderPath` (optional) is the site's own loader path (contract section 9) instead of /l/.
+ */
+function demoPage(loaderToken, loaderOrigin, loaderPath) {
+  const src = `${loaderOrigin}${loaderPath ?? `/l/${encodeURIComponent(loaderToken)}.js`}`;
   return `<!doctype html>
 <html>
 <head>
@@ -120,12 +123,16 @@ export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
       }
       if (url.pathname === "/demo" && req.method === "GET") {
         const token = url.searchParams.get("token") ?? loaderToken;
-        if (!token) return send(res, 400, { "content-type": "text/plain" }, "demo needs ?token=<loader_token>\n");
+        const loaderPath = url.searchParams.get("loader_path");
+        if (loaderPath !== null && !/^(\/[A-Za-z0-9._-]+)+\/?$/.test(loaderPath)) {
+          return send(res, 400, { "content-type": "text/plain" }, "loader_path must be a plain path like /assets/x.js\n");
+        }
+        if (!token && loaderPath === null) return send(res, 400, { "content-type": "text/plain" }, "demo needs ?token=<loader_token>\n");
         const loaderOrigin = url.searchParams.get("loader_origin") ?? "";
         if (loaderOrigin && !/^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(loaderOrigin)) {
           return send(res, 400, { "content-type": "text/plain" }, "loader_origin must be like http://host:port\n");
         }
-        const html = demoPage(token, loaderOrigin);
+        const html = demoPage(token, loaderOrigin, loaderPath ?? undefined);
         return send(res, 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }, html);
       }
       return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: "not_found" }));

@@ -1,0 +1,170 @@
+// Per-site endpoints (contract section 9) in real Chromium: a page that embeds only the loader
+// path the admin API names delivers every GA4 hit, with no URL sharing a fixed fragment with
+// other customers, also behind a blocker that knows every fixed path of the product.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
+import { startWorker } from "./worker-process.mjs";
+
+const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+const CONTAINER_ID = "e2e00000-0000-4000-8000-000000000091";
+const SITE_HOST = "keyed.localhost";
+const WEB_GTM_ID = "GTM-KEYED01";
+const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1",
+];
+
+/** A blocker that knows Google's hosts and patterns and every fixed path and marker of this product. */
+const GOOGLE_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
+const PRODUCT_SIGNATURES = ["/k/ct_", "/l/lt_", "?p=", "/boot", "/mark-session-detection", "/g/collect", "gtm.js", "GTM-"];
+const blockerDrops = (url) => GOOGLE_HOST.test(url.hostname) || PRODUCT_SIGNATURES.some((fragment) => url.href.includes(fragment));
+
+function edgeConfig(origin) {
+  return {
+    container_id: CONTAINER_ID,
+    client_id: "e2e00000-0000-4000-8000-000000000092",
+    config_version: 1,
+    origin,
+    edge_hostname: "keyed-edge.localhost",
+    loader_token: "lt_e2e_keyed_loader_0001",
+    modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: true, adblock_itp_detection: true, custom_domain: false },
+    plan: { monthly_request_limit: null, auto_upgrade: false },
+    sites: [
+      {
+        site_id: "e2e00000-0000-4000-8000-000000000093",
+        primary_host: SITE_HOST,
+        tracked_domains: [],
+        cookie_domain: SITE_HOST,
+        container_token: "ct_e2e_keyed_container_01",
+        web_gtm_id: WEB_GTM_ID,
+        endpoint_key: "e2e-keyed-endpoint-key-0123456789",
+      },
+    ],
+  };
+}
+
+async function waitFor(what, probe, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("per-site endpoints in Chromium", () => {
+  let standin;
+  let worker;
+  let browser;
+  let loaderPath;
+
+  before(async () => {
+    standin = await startSgtmStandin({ port: 0 });
+    worker = await startWorker({ adminToken: ADMIN_TOKEN });
+    const admin = (path, init = {}) =>
+      fetch(`${worker.url}/_edge/admin/containers/${CONTAINER_ID}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      });
+    const put = await admin("/config", { method: "PUT", body: JSON.stringify(edgeConfig(standin.url)) });
+    assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
+    loaderPath = (await (await admin("")).json()).sites[0].endpoints.loader;
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await worker?.stop();
+    await standin?.close();
+    if (worker && process.exitCode) console.error(`wrangler dev output:\n${worker.output()}`);
+  });
+
+  it("the same blocker stops a page that embeds the fixed /l/ loader (the control)", async () => {
+    standin.hits.splice(0);
+    const context = await browser.newContext();
+    const blocked = [];
+    await context.route(
+      () => true,
+      (route) => {
+        const url = new URL(route.request().url());
+        if (blockerDrops(url)) {
+          blocked.push(url.pathname);
+          return route.abort("blockedbyclient");
+        }
+        return url.hostname === SITE_HOST ? route.continue() : route.abort("internetdisconnected");
+      },
+    );
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://${SITE_HOST}:${worker.port}/demo?token=${edgeConfig("").loader_token}`);
+      await page.waitForLoadState("networkidle");
+      assert.ok(blocked.some((path) => path.startsWith("/l/lt_")), `the fixed loader path is blocked, saw ${blocked}`);
+      assert.equal(standin.hits.filter((hit) => hit.path === "/g/collect").length, 0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const blocker of [false, true]) {
+    it(`delivers every hit through the site's own paths${blocker ? " behind a blocker that knows every fixed path" : ""}`, async () => {
+      standin.hits.splice(0);
+      const context = await browser.newContext();
+      const requests = [];
+      const leaks = [];
+      const pageErrors = [];
+      context.on("request", (request) => requests.push(request));
+      context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(error)));
+      await context.route(
+        () => true,
+        (route) => {
+          const url = new URL(route.request().url());
+          if (blocker && blockerDrops(url)) return route.abort("blockedbyclient");
+          if ([SITE_HOST, "127.0.0.1"].includes(url.hostname)) return route.continue();
+          if (url.hostname === "pagead2.googlesyndication.com") return route.fulfill({ status: 200, body: "" });
+          leaks.push(url.href);
+          return route.abort("internetdisconnected");
+        },
+      );
+      try {
+        const page = await context.newPage();
+        const demoUrl = `http://${SITE_HOST}:${worker.port}/demo?loader_path=${encodeURIComponent(loaderPath)}`;
+        // The demo page itself is proxied by the edge to the stand-in; its URL is the test's, not the loader's.
+        await page.goto(demoUrl);
+        const byTransport = await waitFor("one /g/collect hit per transport at the stand-in", () => {
+          const found = new Map();
+          for (const hit of standin.hits) if (hit.path === "/g/collect") found.set(new URLSearchParams(hit.query).get("_tr"), hit);
+          return TRANSPORTS.every((transport) => found.has(transport)) && found;
+        });
+        for (const transport of TRANSPORTS) {
+          const query = new URLSearchParams(byTransport.get(transport).query);
+          assert.equal(query.get("gtm"), WEB_GTM_ID, `${transport}: the hit of this site's GTM`);
+        }
+        assert.deepEqual(
+          standin.hits.filter((hit) => hit.path === "/gtm.js").map((hit) => hit.query),
+          [`?id=${WEB_GTM_ID}`],
+        );
+        await waitFor("the detection report", () =>
+          requests.some((request) => request.method() === "POST" && !request.url().includes("/demo") && request.postData()?.includes("session_id")),
+        );
+        const trackingUrls = requests.map((request) => request.url()).filter((url) => !url.includes("/demo"));
+        const signatures = trackingUrls.filter((url) => PRODUCT_SIGNATURES.some((fragment) => url.includes(fragment)));
+        assert.deepEqual(signatures, [], "no request carries a fixed fragment of the product");
+        assert.deepEqual(leaks, [], "no request tried to leave the machine");
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
