@@ -38,10 +38,7 @@ export const NO_CONSENT_SIGNAL: Consent = Object.freeze({ analytics: null, ads: 
 export function consentFromHit(url: URL): Consent {
   const fromGcs = parseGcs(url.searchParams.get("gcs"));
   const fromGcd = parseGcd(url.searchParams.get("gcd"));
-  return {
-    analytics: combine(fromGcs.analytics, fromGcd.analytics),
-    ads: combine(fromGcs.ads, fromGcd.ads),
-  };
+  return strictestConsent(fromGcs, fromGcd);
 }
 
 export function parseGcs(value: string | null): Consent {
@@ -54,6 +51,16 @@ export function parseGcd(value: string | null): Consent {
   const match = value === null ? null : GCD_RE.exec(value);
   if (!match) return NO_CONSENT_SIGNAL;
   return { ads: gcdLetter(match[1]), analytics: gcdLetter(match[2]) };
+}
+
+/** Each kind as the latest signal about it says: a hit without a word on a kind leaves it as it was. */
+export function latestConsent(previous: Consent, hit: Consent): Consent {
+  return { analytics: hit.analytics ?? previous.analytics, ads: hit.ads ?? previous.ads };
+}
+
+/** Two signals taken together: a denial in either wins (e.g. the remembered one and /boot's own gcs). */
+export function strictestConsent(a: Consent, b: Consent): Consent {
+  return { analytics: combine(a.analytics, b.analytics), ads: combine(a.ads, b.ads) };
 }
 
 function gcsFlag(flag: string | undefined): boolean | null {

@@ -1,12 +1,21 @@
 /**
- * Cookie keeper (edge contract section 4): re-issues the configured
+ * Cookie keeper (edge contract sections 4 and 8): re-issues the configured
  * first-party cookies with a long Max-Age on the site's cookie domain,
- * consent-aware, and restores preserved ones at /boot.
+ * consent-aware; keeps each visitor's set per site, bounded, following the
+ * latest consent signal; and restores preserved ones at /boot.
  */
 import { MAX_COOKIE_AGE_DAYS, type CookieKeeperConfig, type Site } from "../shared/edge-config";
-import type { Consent } from "./consent";
+import { latestConsent, NO_CONSENT_SIGNAL, type Consent } from "./consent";
 
 export type KeptCookie = { name: string; value: string };
+/** A visitor's preserved cookies on one site and the consent last signalled (section 8). */
+export type PreservedSet = { cookies: KeptCookie[]; consent: Consent };
+
+/** Per visitor per site (contract section 8). */
+export const MAX_PRESERVED_COOKIES = 20;
+export const MAX_PRESERVED_BYTES = 8 * 1024;
+/** Longer is no FPID the sGTM sets; a visitor key is kept small. */
+const MAX_FPID_CHARS = 256;
 export type RestoredCookie = { name: string; value: string; maxAge: number; domain: string };
 
 export interface KeptSetCookiesInput {
@@ -107,6 +116,53 @@ export function restoreCookies(input: RestoreCookiesInput): RestoredCookie[] {
   return [...latest].map(([name, value]) => ({ name, value, maxAge, domain: site.cookie_domain }));
 }
 
+/**
+ * What a hit tells about its visitor's preserved set, or null when it tells nothing: no
+ * usable FPID, or no cookie kept and no consent signal.
+ */
+export function preservedByHit(fpid: string | undefined, kept: KeptCookie[], consent: Consent): ({ fpid: string } & PreservedSet) | null {
+  if (fpid === undefined || fpid.length > MAX_FPID_CHARS || !isValidCookieValue(fpid)) return null;
+  if (kept.length === 0 && consent.analytics === null && consent.ads === null) return null;
+  return { fpid, cookies: boundPreserved(kept), consent };
+}
+
+/**
+ * The visitor's set after a hit. Per kind of cookie: a hit that allows the kind replaces
+ * its cookies with the ones it kept (what the browser holds now, never accumulated); a hit
+ * that denies it removes them; a hit without a word on it leaves them. Consent follows the
+ * latest signal per kind.
+ */
+export function nextPreserved(previous: PreservedSet | null, hit: PreservedSet, requireConsent: boolean): PreservedSet {
+  const source = (name: string): "hit" | "previous" | "none" => {
+    const kind = cookieKind(name);
+    if (consentAllows(kind, hit.consent, requireConsent)) return "hit";
+    return consentDenies(kind, hit.consent) ? "none" : "previous";
+  };
+  const cookies = [
+    ...hit.cookies.filter((cookie) => source(cookie.name) === "hit"),
+    ...(previous?.cookies ?? []).filter((cookie) => source(cookie.name) === "previous"),
+  ];
+  return { cookies: boundPreserved(cookies), consent: latestConsent(previous?.consent ?? NO_CONSENT_SIGNAL, hit.consent) };
+}
+
+/** At most MAX_PRESERVED_COOKIES and MAX_PRESERVED_BYTES (names + values): FPID and _ga first, then in order. */
+export function boundPreserved(cookies: KeptCookie[]): KeptCookie[] {
+  const rank = (name: string) => (name === "FPID" ? 0 : name === "_ga" ? 1 : 2);
+  const ordered = cookies.map((cookie, index) => ({ cookie, index }));
+  ordered.sort((a, b) => rank(a.cookie.name) - rank(b.cookie.name) || a.index - b.index);
+  const bounded: KeptCookie[] = [];
+  const names = new Set<string>();
+  let bytes = 0;
+  for (const { cookie } of ordered) {
+    const size = cookie.name.length + cookie.value.length;
+    if (names.has(cookie.name) || bounded.length >= MAX_PRESERVED_COOKIES || bytes + size > MAX_PRESERVED_BYTES) continue;
+    names.add(cookie.name);
+    bounded.push(cookie);
+    bytes += size;
+  }
+  return bounded;
+}
+
 export function cookieKind(name: string): CookieKind {
   if (name === "FPID" || name === "_ga" || name.startsWith("_ga_")) return "analytics";
   if (name.startsWith("_gcl_")) return "ads";
@@ -132,6 +188,13 @@ export function matchesCookiePattern(name: string, patterns: readonly string[]):
 
 export function isValidCookieValue(value: string): boolean {
   return value.length > 0 && value.length <= MAX_COOKIE_VALUE_CHARS && value !== '""' && COOKIE_VALUE_RE.test(value);
+}
+
+/** An explicit denial of the kind (`other` cookies need both kinds, so a denial of either). */
+function consentDenies(kind: CookieKind, consent: Consent): boolean {
+  if (kind === "analytics") return consent.analytics === false;
+  if (kind === "ads") return consent.ads === false;
+  return consent.analytics === false || consent.ads === false;
 }
 
 function isKeepable(name: string, value: string, config: CookieKeeperConfig, consent: Consent): boolean {

@@ -4,12 +4,10 @@
  * hands the raw line to the container's object for R2, after the response, never blocking it.
  */
 import type { IRequest } from "itty-router";
-import type { AccessReport, PreservedCookies } from "../bindings/protocol";
+import type { AccessReport, PreserveReport } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
 import type { SiteView } from "./site-view";
-
-export type PreserveReport = { fpid: string } & PreservedCookies;
 
 export interface AccessNote {
   containerId?: string;

@@ -3,13 +3,14 @@
  * modules (cookie keeper, CORS). Logging happens after the response, off its path.
  */
 import { fetchOrigin, originTimeoutMs } from "../bindings/origin-fetch";
+import type { PreserveReport } from "../bindings/protocol";
 import { consentFromHit } from "../modules/consent";
-import { keptSetCookies, parseCookieHeader, type KeptCookie } from "../modules/cookie-keeper";
+import { keptSetCookies, parseCookieHeader, preservedByHit } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
 import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/proxy-headers";
 import { siteSetCookies } from "../modules/set-cookie";
-import type { Site } from "../shared/edge-config";
-import type { EdgeRequest, PreserveReport } from "./access";
+import type { CookieKeeperConfig, Site } from "../shared/edge-config";
+import type { EdgeRequest } from "./access";
 import type { Admission } from "./admission";
 
 export interface ForwardTarget {
@@ -45,25 +46,29 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
 
   const headers = responseHeadersFromOrigin(origin.headers);
   headers.delete("Set-Cookie");
-  let setCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
-  let preserve: PreserveReport | undefined;
-  if (config.modules.cookie_keeper) {
-    const consent = consentFromHit(new URL(upstreamUrl));
-    const requestCookieHeader = request.headers.get("Cookie");
-    let kept: KeptCookie[];
-    ({ setCookies, kept } = keptSetCookies({
-      requestCookieHeader,
-      originSetCookies: setCookies,
-      consent,
-      site,
-      config: config.cookie_keeper,
-    }));
-    const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
-    if (fpid && kept.length > 0) preserve = { fpid, cookies: kept, consent };
-  }
+  const originSetCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
+  const { setCookies, preserve } = config.modules.cookie_keeper
+    ? keepCookies(request, upstreamUrl, originSetCookies, site, config.cookie_keeper)
+    : { setCookies: originSetCookies, preserve: undefined };
   for (const line of setCookies) headers.append("Set-Cookie", line);
   applyCors(headers, request.headers.get("Origin"), admission.prepared.hosts);
 
   Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
   return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
+}
+
+/** The cookie keeper on a proxied response, and what the hit says about the visitor's preserved set. */
+function keepCookies(
+  request: Request,
+  upstreamUrl: string,
+  originSetCookies: string[],
+  site: Site,
+  config: CookieKeeperConfig,
+): { setCookies: string[]; preserve: PreserveReport | undefined } {
+  const consent = consentFromHit(new URL(upstreamUrl));
+  const requestCookieHeader = request.headers.get("Cookie");
+  const { setCookies, kept } = keptSetCookies({ requestCookieHeader, originSetCookies, consent, site, config });
+  const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");
+  const preserved = preservedByHit(fpid, kept, consent);
+  return { setCookies, preserve: preserved ? { siteId: site.site_id, ...preserved } : undefined };
 }

@@ -5,7 +5,7 @@
 import type { RouterType } from "itty-router";
 import type { output, ZodType } from "zod";
 import { containerStub } from "../bindings/stubs";
-import { parseGcs } from "../modules/consent";
+import { parseGcs, strictestConsent } from "../modules/consent";
 import { parseCookieHeader, restoreCookies } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
 import { selectSite } from "../modules/site-select";
@@ -48,12 +48,16 @@ export async function bootResponse(request: EdgeRequest, env: Env, admission: Ad
   const { config, hosts } = admission.prepared;
   const requestCookieHeader = request.headers.get("Cookie");
   const fpid = parseCookieHeader(requestCookieHeader).get("FPID");
-  const preserved = config.modules.cookie_keeper && fpid ? await containerStub(env, admission.entry.container_id).preservedCookies(fpid) : null;
+  const preserved =
+    config.modules.cookie_keeper && fpid
+      ? await containerStub(env, admission.entry.container_id).preservedCookies(site.site_id, fpid)
+      : null;
   const restore = preserved
     ? restoreCookies({
         preserved: preserved.cookies,
         requestCookieHeader,
-        consent: gcs ? parseGcs(gcs) : preserved.consent,
+        // The page's gcs may deny more than the latest hit did, never grant what it denied (section 8).
+        consent: strictestConsent(preserved.consent, parseGcs(gcs ?? null)),
         site,
         config: config.cookie_keeper,
       })

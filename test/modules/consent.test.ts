@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consentFromHit, parseGcd, parseGcs } from "../../src/modules/consent";
+import { consentFromHit, latestConsent, parseGcd, parseGcs, strictestConsent } from "../../src/modules/consent";
 
 const hit = (query: string) => new URL(`https://data.example.com/g/collect?v=2&tid=G-XYZ${query}`);
 
@@ -54,5 +54,29 @@ describe("consentFromHit", () => {
   it("lets a denial win when gcs and gcd disagree", () => {
     expect(consentFromHit(hit("&gcs=G111&gcd=13q3q3q3q5"))).toEqual({ ads: false, analytics: false });
     expect(consentFromHit(hit("&gcs=G100&gcd=13r3r3r3r5"))).toEqual({ ads: false, analytics: false });
+  });
+});
+
+describe("latestConsent and strictestConsent (section 8)", () => {
+  const T = true;
+  const F = false;
+  it.each([
+    // previous, hit -> latest
+    [{ analytics: T, ads: T }, { analytics: F, ads: F }, { analytics: F, ads: F }],
+    [{ analytics: F, ads: F }, { analytics: T, ads: null }, { analytics: T, ads: F }],
+    [{ analytics: T, ads: F }, { analytics: null, ads: null }, { analytics: T, ads: F }],
+    [{ analytics: null, ads: null }, { analytics: null, ads: T }, { analytics: null, ads: T }],
+  ])("latest of %j then %j is %j", (previous, hit, latest) => {
+    expect(latestConsent(previous, hit)).toEqual(latest);
+  });
+
+  it.each([
+    [{ analytics: F, ads: T }, { analytics: T, ads: T }, { analytics: F, ads: T }],
+    [{ analytics: T, ads: T }, { analytics: T, ads: F }, { analytics: T, ads: F }],
+    [{ analytics: null, ads: T }, { analytics: T, ads: null }, { analytics: T, ads: T }],
+    [{ analytics: null, ads: null }, { analytics: null, ads: null }, { analytics: null, ads: null }],
+  ])("strictest of %j and %j is %j", (a, b, strictest) => {
+    expect(strictestConsent(a, b)).toEqual(strictest);
+    expect(strictestConsent(b, a)).toEqual(strictest);
   });
 });

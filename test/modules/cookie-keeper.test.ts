@@ -2,10 +2,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { consentFromHit, type Consent } from "../../src/modules/consent";
 import {
+  boundPreserved,
   cookieKind,
   keptSetCookies,
+  MAX_PRESERVED_BYTES,
+  MAX_PRESERVED_COOKIES,
+  nextPreserved,
   parseCookieHeader,
+  preservedByHit,
   restoreCookies,
+  type KeptCookie,
   type KeptSetCookiesInput,
 } from "../../src/modules/cookie-keeper";
 import { selectSite } from "../../src/modules/site-select";
@@ -288,5 +294,49 @@ describe("properties", () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("preserved sets (section 8)", () => {
+  const c = (name: string, value = "v"): KeptCookie => ({ name, value });
+  const set = (cookies: KeptCookie[], analytics: boolean | null, ads: boolean | null) => ({ cookies, consent: { analytics, ads } });
+  const previous = set([c("FPID"), c("_ga"), c("_ga_OLD"), c("_gcl_aw"), c("custom")], true, true);
+
+  it.each([
+    ["a grant of both replaces every kind", set([c("FPID"), c("_ga", "new")], true, true), ["FPID", "_ga"], { analytics: true, ads: true }],
+    ["a denial of both removes everything", set([], false, false), [], { analytics: false, ads: false }],
+    ["an ad denial removes ad cookies and `other` ones", set([c("FPID"), c("_ga"), c("_ga_OLD")], true, false), ["FPID", "_ga", "_ga_OLD"], { analytics: true, ads: false }],
+    ["an analytics denial keeps only ad cookies", set([c("_gcl_aw")], false, true), ["_gcl_aw"], { analytics: false, ads: true }],
+    ["no word on ads leaves ad and `other` cookies", set([c("FPID"), c("_ga")], true, null), ["FPID", "_ga", "_gcl_aw", "custom"], { analytics: true, ads: true }],
+    ["no signal at all changes nothing", set([], null, null), ["FPID", "_ga", "_ga_OLD", "_gcl_aw", "custom"], { analytics: true, ads: true }],
+  ])("%s", (_name, hit, names, consent) => {
+    const next = nextPreserved(previous, hit, true);
+    expect(next.cookies.map((cookie) => cookie.name)).toEqual(names);
+    expect(next.consent).toEqual(consent);
+  });
+
+  it("without require_consent a hit without a signal replaces the set (nothing is denied)", () => {
+    expect(nextPreserved(previous, set([c("_ga", "x")], null, null), false).cookies).toEqual([c("_ga", "x")]);
+  });
+
+  it("bounds a set to 20 cookies and 8 KB, FPID and _ga first, one value per name", () => {
+    const many = Array.from({ length: 30 }, (_, i) => c(`_ga_${i}`));
+    const bounded = boundPreserved([...many, c("_ga"), c("FPID"), c("_ga_0", "again")]);
+    expect(bounded).toHaveLength(MAX_PRESERVED_COOKIES);
+    expect(bounded.slice(0, 3).map((cookie) => cookie.name)).toEqual(["FPID", "_ga", "_ga_0"]);
+    const big = boundPreserved([c("_ga_A", "x".repeat(5_000)), c("_ga_B", "y".repeat(5_000)), c("_ga_C", "z")]);
+    expect(big.map((cookie) => cookie.name)).toEqual(["_ga_A", "_ga_C"]);
+    expect(big.reduce((sum, cookie) => sum + cookie.name.length + cookie.value.length, 0)).toBeLessThanOrEqual(MAX_PRESERVED_BYTES);
+  });
+
+  it("a hit says something only with a usable FPID and a kept cookie or a consent signal", () => {
+    const granted = { analytics: true, ads: true };
+    const none = { analytics: null, ads: null };
+    expect(preservedByHit("FPID2.2.x", [c("_ga")], none)).toEqual({ fpid: "FPID2.2.x", cookies: [c("_ga")], consent: none });
+    expect(preservedByHit("FPID2.2.x", [], { analytics: false, ads: null })).not.toBeNull();
+    expect(preservedByHit("FPID2.2.x", [], none)).toBeNull();
+    expect(preservedByHit(undefined, [c("_ga")], granted)).toBeNull();
+    expect(preservedByHit("a;b", [c("_ga")], granted)).toBeNull();
+    expect(preservedByHit("x".repeat(257), [c("_ga")], granted)).toBeNull();
   });
 });

@@ -27,7 +27,7 @@ describe("POST /boot (row 3)", () => {
     const hit = await edgeFetch("https://data.boot.test/g/collect?v=2&gcs=G111", { headers: { Host: "data.boot.test" } });
     expect(hit.headers.getSetCookie().some((line) => line.startsWith("_ga=GA1.1.111.222") && line.includes("Max-Age=34128000"))).toBe(true);
     const stub = env.CONTAINER.get(env.CONTAINER.idFromName(config.container_id));
-    await vi.waitFor(async () => expect(await stub.preservedCookies("FPID2.2.visitor-1")).not.toBeNull());
+    await vi.waitFor(async () => expect(await stub.preservedCookies(config.sites[0]!.site_id, "FPID2.2.visitor-1")).not.toBeNull());
 
     const boot = await edgeFetch("https://data.boot.test/boot", {
       method: "POST",
