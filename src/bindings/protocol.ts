@@ -28,8 +28,15 @@ export interface AdmitRequest {
   kind: AdmitKind;
   /** config_version the Worker holds in memory: the config is sent back only when it differs. */
   knownVersion: number;
-  /** Slots beyond this request the Worker would like to hold as a lease (busy isolates only). */
+  /** Slots beyond this request the Worker would like to hold as a lease (src/pipeline/leases.ts). */
   want?: number;
+}
+
+/** A warm isolate's background call: the object's current word and more slots, nothing counted for itself. */
+export interface TopUpRequest {
+  containerId: string;
+  knownVersion: number;
+  want: number;
 }
 
 /** Pre-counted slots for later requests of the same isolate, counted on `day`. */

@@ -23,6 +23,7 @@ import {
   type Lease,
   type PauseState,
   type PreservedCookies,
+  type TopUpRequest,
 } from "../bindings/protocol";
 import { routesIndex } from "../bindings/stubs";
 import { USAGE_LIMIT_REASON } from "../shared/ids";
@@ -72,39 +73,70 @@ export class ContainerObject extends DurableObject<Env> {
   /** Decides one request: owned? paused? module on? within the plan? Counts it durably when admitted. */
   admit(request: AdmitRequest): AdmitDecision | Promise<AdmitDecision> {
     if (this.deleted) return { status: "not_found" };
-    if (!this.config) return this.admitCold(request);
+    if (!this.config) return this.whenConfigured(request.containerId, (config) => this.decide(config, request));
     return this.decide(this.config, request);
+  }
+
+  /**
+   * A warm isolate's background call (src/pipeline/leases.ts): the current version and pause
+   * state, and up to `want` more lease slots, counted now. No request of its own is counted.
+   */
+  topUp(request: TopUpRequest): AdmitDecision | Promise<AdmitDecision> {
+    if (this.deleted) return { status: "not_found" };
+    if (!this.config) return this.whenConfigured(request.containerId, (config) => this.answerTopUp(config, request));
+    return this.answerTopUp(this.config, request);
   }
 
   private decide(config: EdgeConfig, request: AdmitRequest): AdmitDecision {
     if (!this.ownedKeys.has(request.key)) return { status: "not_found" };
     const module = COUNTED_KINDS[request.kind];
     if (module && !config.modules[module]) return { status: "module_off" };
-    const attach = request.knownVersion === config.config_version ? {} : { config };
     const now = Date.now();
+    const paused = this.pausedAt(config, request.knownVersion, now);
+    if (paused) return paused;
+    if (module) this.usage.increment(now);
+    return this.grant(config, request.knownVersion, request.want ?? 0, now);
+  }
+
+  private answerTopUp(config: EdgeConfig, request: TopUpRequest): AdmitDecision {
+    const now = Date.now();
+    return this.pausedAt(config, request.knownVersion, now) ?? this.grant(config, request.knownVersion, request.want, now);
+  }
+
+  /** The paused answer, if paused (a usage_limit pause of a past month lifts first). */
+  private pausedAt(config: EdgeConfig, knownVersion: number, now: number): AdmitDecision | null {
     if (this.paused?.reason === USAGE_LIMIT_REASON && this.paused.since.slice(0, 7) !== utcDay(now).slice(0, 7)) {
       this.liftUsagePauseUnderLimit(config, now);
     }
-    if (this.paused) return { status: "paused", reason: this.paused.reason, version: config.config_version, ...attach };
-    if (!module) return { status: "ok", version: config.config_version, ...attach };
-    this.usage.increment(now);
-    const slots = this.leaseSlots(config, request.want ?? 0, this.usage.monthTotal(now));
+    if (!this.paused) return null;
+    return { status: "paused", reason: this.paused.reason, version: config.config_version, ...this.attach(config, knownVersion) };
+  }
+
+  /** The ok answer, with the lease slots granted (counted now) when any were asked for. */
+  private grant(config: EdgeConfig, knownVersion: number, want: number, now: number): AdmitDecision {
+    const counted = config.modules.sgtm_proxy || config.modules.gtm_recovery;
+    const slots = counted ? this.leaseSlots(config, want, this.usage.monthTotal(now)) : 0;
     if (slots > 0) this.usage.increment(now, slots);
     if (this.overLimit(config, this.usage.monthTotal(now))) this.setPause(USAGE_LIMIT_REASON, now);
     const lease = slots > 0 ? { lease: { slots, day: utcDay(now) } } : {};
-    return { status: "ok", version: config.config_version, ...attach, ...lease };
+    return { status: "ok", version: config.config_version, ...this.attach(config, knownVersion), ...lease };
+  }
+
+  private attach(config: EdgeConfig, knownVersion: number): { config?: EdgeConfig } {
+    return knownVersion === config.config_version ? {} : { config };
   }
 
   /**
-   * Slots a busy isolate may use without asking (counted now, returned if unused). Never
-   * more than half of what is left under the limit, so the last requests before it are
-   * decided one by one and the limit is exact.
+   * Slots an isolate may use without asking (counted now, returned if unused): the block it
+   * asked for, and only while at least two such blocks are left under the limit. Near the
+   * limit every request is decided here, one by one, so the limit is exact, and no isolate
+   * holds slots while concurrent requests are refused.
    */
   private leaseSlots(config: EdgeConfig, want: number, monthRequests: number): number {
     const wanted = Math.min(Math.max(0, Math.floor(want)), MAX_LEASE_SLOTS);
     const limit = config.plan.monthly_request_limit;
     if (limit === null || config.plan.auto_upgrade) return wanted;
-    return Math.min(wanted, Math.floor((limit - monthRequests) / 2));
+    return limit - monthRequests >= 2 * wanted ? wanted : 0;
   }
 
   /** Un-counts the unused slots of an expired lease. */
@@ -115,14 +147,18 @@ export class ContainerObject extends DurableObject<Env> {
     this.liftUsagePauseUnderLimit(this.config, now);
   }
 
-  private async admitCold(request: AdmitRequest): Promise<AdmitDecision> {
-    this.containerId ??= request.containerId;
+  /** A cold object without config loads one first (fallback); then `answer` decides. */
+  private async whenConfigured(
+    containerId: string,
+    answer: (config: EdgeConfig) => AdmitDecision,
+  ): Promise<AdmitDecision> {
+    this.containerId ??= containerId;
     if (Date.now() - this.fallbackFailedAt > FALLBACK_RETRY_MS) {
-      this.fallback ??= this.loadFallbackConfig(request.containerId).finally(() => (this.fallback = null));
+      this.fallback ??= this.loadFallbackConfig(containerId).finally(() => (this.fallback = null));
     }
     await this.fallback;
     if (this.deleted) return { status: "not_found" };
-    return this.config ? this.decide(this.config, request) : { status: "config_unavailable" };
+    return this.config ? answer(this.config) : { status: "config_unavailable" };
   }
 
   /** Cold object without config: KV copy, then the control plane; never a blind proxy. */
