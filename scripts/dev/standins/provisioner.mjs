@@ -7,7 +7,8 @@
  *
  *   POST /provision {container_id, ports, hostnames}  -> 200 {"origin": "<sGTM origin>"}
  *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
- *   GET  /__standin/calls                               -> the /provision bodies received
+ *   DELETE /provision/{container_id}                   -> 200 {"deleted":true} (404 when never provisioned)
+ *   GET  /__standin/calls                               -> the /provision bodies received (and `deleted` ids)
  *
  * Every call needs `Authorization: Bearer <token>` (the functions' INFRA_PROVISIONER_TOKEN):
  * 401 {"error":"unauthorized"} otherwise, and the body is not even read.
@@ -25,11 +26,11 @@ import { pathToFileURL } from "node:url";
 
 /**
  * @param {{ port?: number, origin?: string, failing?: boolean, token?: string }} [options] token: default random
- * @returns {Promise<{ url: string, token: string, calls: object[], setFailing(fail: boolean): void, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, token: string, calls: object[], deleted: string[], setFailing(fail: boolean): void, close(): Promise<void> }>}
  */
 export async function startProvisionerStandin(options = {}) {
   const token = options.token ?? `prv_${randomBytes(24).toString("base64url")}`;
-  const state = { failing: options.failing ?? false, origin: options.origin ?? "http://127.0.0.1:9100", calls: [] };
+  const state = { failing: options.failing ?? false, origin: options.origin ?? "http://127.0.0.1:9100", calls: [], deleted: [] };
   const server = createServer((req, res) => {
     if (!hasBearer(req.headers.authorization, token)) {
       req.resume();
@@ -46,6 +47,8 @@ export async function startProvisionerStandin(options = {}) {
     url: `http://127.0.0.1:${port}`,
     token,
     calls: state.calls,
+    /** Container ids torn down by DELETE /provision/{id}, in order. */
+    deleted: state.deleted,
     setFailing(fail) {
       state.failing = fail;
     },
@@ -62,11 +65,19 @@ function route(state, method, url, body) {
     if (state.failing) return [503, { error: "standin_failing", message: "failure mode is on" }];
     return [200, { origin: state.origin }];
   }
+  const teardown = /^\/provision\/([^/]+)$/.exec(path);
+  if (method === "DELETE" && teardown) {
+    const id = decodeURIComponent(teardown[1]);
+    if (state.failing) return [503, { error: "standin_failing", message: "failure mode is on" }];
+    if (!state.calls.some((call) => call.container_id === id) || state.deleted.includes(id)) return [404, { error: "not_found" }];
+    state.deleted.push(id);
+    return [200, { deleted: true }];
+  }
   if (method === "POST" && path === "/__standin/fail") {
     state.failing = body?.fail !== false;
     return [200, { failing: state.failing }];
   }
-  if (method === "GET" && path === "/__standin/calls") return [200, { calls: state.calls }];
+  if (method === "GET" && path === "/__standin/calls") return [200, { calls: state.calls, deleted: state.deleted }];
   return [404, { error: "not_found" }];
 }
 

@@ -2,20 +2,25 @@
  * sgtm-containers (Bearer user JWT):
  *   POST /sgtm-containers               create, provision and publish a container
  *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
+ *   POST /sgtm-containers/{id}/plan     change the plan; the new limit is at the edge before the 200
+ *   DELETE /sgtm-containers/{id}        delete it at the edge, provider and provisioner; keep the row as `deleted`
  */
 import { HttpError } from "../../../src/shared/errors.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
+import { type EdgeActivation, edgeActivationFromEnv } from "../_shared/edge-activation.ts";
 import { syncContainer } from "../_shared/edge-sync.ts";
 import { json, readJsonBody, requireMethod } from "../_shared/http.ts";
 import { requireUser } from "./auth.ts";
 import { createContainerBodySchema } from "./body.ts";
 import { createContainer } from "./create.ts";
+import { deleteContainer } from "./delete.ts";
+import { changePlan, planBodySchema } from "./plan.ts";
 import type { Provisioner } from "./provisioner.ts";
 import { verifyContainer } from "./verify.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
-const ROUTE = /\/sgtm-containers(?:\/([^/]+)\/(verify))?\/?$/;
+const ROUTE = /\/sgtm-containers(?:\/([^/]+)(?:\/(verify|plan))?)?\/?$/;
 
 export interface ContainersEnv {
   provisioner: Provisioner;
@@ -28,16 +33,25 @@ export async function sgtmContainers(
   sql: Sql,
   edge: () => EdgeAdmin,
   env: () => ContainersEnv,
+  activation: () => EdgeActivation = edgeActivationFromEnv,
 ): Promise<Response> {
   const route = ROUTE.exec(new URL(request.url).pathname);
   if (!route) throw new HttpError(404, { error: "not_found", message: "unknown path" });
-  requireMethod(request, "POST");
+  requireMethod(request, ...(route[1] && !route[2] ? ["DELETE"] : ["POST"]));
   const userId = await requireUser(request);
   const sync = async (containerId: string) => {
     const outcome = await syncContainer(sql, edge(), containerId);
     if (outcome.kind !== "synced") console.error(`sgtm-containers: sync of ${containerId}: ${JSON.stringify(outcome)}`);
     return outcome;
   };
+  if (route[1] && !route[2]) {
+    const deps = { sql, edge: edge(), activation, provisioner: env().provisioner };
+    return json(await deleteContainer(deps, userId, decodeURIComponent(route[1])));
+  }
+  if (route[2] === "plan") {
+    const { plan_id } = await readJsonBody(request, planBodySchema);
+    return json(await changePlan({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!), plan_id));
+  }
   if (route[2] === "verify") {
     return json(await verifyContainer({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!)));
   }

@@ -3,6 +3,7 @@
  * and the sGTM container on an edge server). Its contract:
  *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames}
  *     with `Authorization: Bearer {INFRA_PROVISIONER_TOKEN}` -> 200 {"origin": "<sGTM base URL>"}
+ *   DELETE {INFRA_PROVISIONER_URL}/provision/{container_id} (same bearer) -> 200 (404: nothing to tear down)
  * Locally scripts/dev/standins/provisioner.mjs answers it (401 without the token).
  */
 import { originSchema } from "../../../src/shared/edge-config.ts";
@@ -51,4 +52,25 @@ export async function provision(
   const origin = originSchema.safeParse((body as { origin?: unknown } | null)?.origin);
   if (!origin.success) return { ok: false, reason: "response has no valid origin" };
   return { ok: true, origin: origin.data };
+}
+
+/** Tears the container down (sGTM, Caddy, DNS); one the provisioner does not know counts as done. */
+export async function deprovision(
+  provisioner: { url: string; token?: string },
+  containerId: string,
+  timeoutMs = PROVISION_TIMEOUT_MS,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const { url, token } = provisioner;
+  try {
+    const response = await fetch(new URL(`provision/${encodeURIComponent(containerId)}`, url.endsWith("/") ? url : `${url}/`), {
+      method: "DELETE",
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (response.status === 200 || response.status === 404) return { ok: true };
+    return { ok: false, reason: `status ${response.status}: ${text.slice(0, 200)}` };
+  } catch (error) {
+    return { ok: false, reason: `unreachable: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
