@@ -23,6 +23,7 @@ import {
   seedContainers,
   seedDatabase,
 } from "./seed.mjs";
+import { startDomainServices, verifyDemoDomains } from "./domains.mjs";
 import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
 import { startProvisionerStandin } from "../standins/provisioner.mjs";
@@ -82,6 +83,10 @@ async function start(options, paths, cleanups, log) {
   });
   cleanups.push(() => provisioner.close());
   log(`stand-ins: sGTM ${sgtm.url}, provisioner ${provisioner.url}`);
+  const domainServices = await startDomainServices();
+  cleanups.push(() => domainServices.close());
+  log(`dns: ${domainServices.local ? `local authoritative server on ${domainServices.resolver}` : `DNS_RESOLVER ${domainServices.resolver}`}; ` +
+    `Cloudflare custom hostnames stand-in ${domainServices.cloudflare.url}`);
   const repointed = await repointOrigins(sql, sgtm.url);
   if (repointed) log(`seed: ${repointed} container(s) now use this sGTM stand-in`);
 
@@ -106,6 +111,7 @@ async function start(options, paths, cleanups, log) {
       INFRA_PROVISIONER_TOKEN: secrets.provisioner_token,
       EDGE_HOSTNAME_ZONE,
       DEFAULT_PLAN_ID: DEMO_PLAN_ID,
+      ...domainServices.env,
     }),
   });
   cleanups.push(() => functions.stop());
@@ -137,6 +143,10 @@ async function start(options, paths, cleanups, log) {
   const controlPlane = controlPlaneClient(functionsUrl, secrets.service_role_key);
   const seeded = await seedContainers(sql, { functionsUrl, ownerJwt: await ownerJwt });
   log(`seed: ${seeded.created.length} demo container(s) created through sgtm-containers, ${seeded.kept.length} kept`);
+  const demoIds = (await demoContainers(sql)).map((c) => c.id);
+  for (const [host, before, after] of await verifyDemoDomains({
+    functionsUrl, ownerJwt: await ownerJwt, containerIds: demoIds, local: domainServices.local,
+  })) log(`domains: ${host} ${before === after ? after : `${before} -> ${after}${after === "verified" ? " (routed)" : ""}`}`);
   const confirmed = await firstSync(sql, admin, controlPlane);
   log(`sync: ${confirmed} container(s) confirmed at the edge`);
 
