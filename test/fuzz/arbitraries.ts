@@ -85,13 +85,14 @@ export const aroundValid = (valid: fc.Arbitrary<string>, maxLength = 64, validWe
 
 /**
  * The value a header carrying `raw` holds in workerd, or null when `new Headers` would
- * refuse it (CR, LF, NUL). Leading/trailing space and tab are stripped, nothing else.
- * Modelled instead of calling Headers so non-ASCII values do not make workerd warn on
- * every run; fuzz-helpers.test.ts checks the model against the real Headers.
+ * refuse it: leading/trailing HTTP whitespace (space, tab, CR, LF) is stripped first,
+ * then a CR, LF or NUL left inside refuses it. Modelled instead of calling Headers so
+ * non-ASCII values do not make workerd warn on every run; fuzz-helpers.test.ts checks
+ * the model against the real Headers.
  */
 export function asHeaderValue(raw: string): string | null {
-  if (/[\r\n\0]/.test(raw)) return null;
-  return raw.replace(/^[\t ]+|[\t ]+$/g, "");
+  const trimmed = raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  return /[\r\n\0]/.test(trimmed) ? null : trimmed;
 }
 
 /** Only ASCII strings for real Headers objects (see asHeaderValue). */
