@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
-import { dbTest, seedContainer } from "../support/control-plane-db.ts";
+import { asRole as as, dbTest, seedContainer } from "../support/control-plane-db.ts";
 
 /** Tables a member may read, each with how to find a container's rows in it. */
 const MEMBER_TABLES: Record<string, string> = {
@@ -20,22 +20,6 @@ const MEMBER_TABLES: Record<string, string> = {
   edge_sync_state: "container_id = $1",
 };
 const INTERNAL_TABLES = ["port_pool", "edge_sync_outbox"];
-
-class Rollback extends Error {}
-
-/** Runs `fn` as `role` (with `sub` as auth.uid()) inside a transaction that is rolled back. */
-async function as<T>(sql: Sql, role: "anon" | "authenticated", sub: string | null, fn: (tx: Sql) => Promise<T>) {
-  let result: T | undefined;
-  await sql.begin(async (tx) => {
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify(sub ? { sub, role } : { role })}, true)`;
-    await tx.unsafe(`set local role ${role}`);
-    result = await fn(tx as unknown as Sql);
-    throw new Rollback();
-  }).catch((error) => {
-    if (!(error instanceof Rollback)) throw error;
-  });
-  return result as T;
-}
 
 async function countRows(tx: Sql, table: string, where: string, containerId: string): Promise<number> {
   const [row] = await tx.unsafe(`select count(*)::int as n from public.${table} where ${where}`, [containerId]);

@@ -5,7 +5,7 @@
  * scope; this stand-in only honours its HTTP contract so the control plane can
  * be run and tested locally:
  *
- *   POST /provision {container_id, ports, hostnames}  -> 200 {"origin": "<sGTM origin>"}
+ *   POST /provision {container_id, ports, hostnames, origin_secret} -> 200 {"origin": "<sGTM origin>"}
  *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
  *   DELETE /provision/{container_id}                   -> 200 {"deleted":true} (404 when never provisioned)
  *   GET  /__standin/calls                               -> the /provision bodies received (and `deleted` ids)
@@ -92,7 +92,8 @@ function isProvisionRequest(body) {
   return (
     typeof body?.container_id === "string" &&
     Array.isArray(body.ports) && body.ports.every(Number.isInteger) &&
-    Array.isArray(body.hostnames) && body.hostnames.every((h) => typeof h === "string")
+    Array.isArray(body.hostnames) && body.hostnames.every((h) => typeof h === "string") &&
+    typeof body.origin_secret === "string" && /^[A-Za-z0-9_-]{32,256}$/.test(body.origin_secret)
   );
 }
 

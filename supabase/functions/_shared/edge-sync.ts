@@ -3,6 +3,9 @@
  * as synced only when the edge answered 200 with that exact config_version.
  * Every outcome is recorded in edge_sync_state and the container's pending
  * edge_sync_outbox row (completed on success, retried later with backoff).
+ * Members of the client read edge_sync_state, so its last_error is only a code
+ * (`edge_rejected 409 route_conflict`): the edge's body can name another tenant's
+ * host. The detail goes to the outbox row, which only the functions read.
  */
 import type { ConfigIssue } from "../../../src/shared/edge-config.ts";
 import type { Sql } from "./db.ts";
@@ -23,13 +26,16 @@ export async function syncContainer(sql: Sql, edge: EdgeAdmin, containerId: stri
     return { kind: "not_found" };
   }
   if (!built.ok) {
-    await recordFailure(sql, containerId, `config_incomplete: ${built.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`);
+    await recordFailure(sql, containerId, {
+      code: `config_incomplete (${built.issues.map((i) => i.path).join(", ")})`,
+      detail: built.issues.map((i) => `${i.path} ${i.message}`).join("; "),
+    });
     return { kind: "config_incomplete", issues: built.issues };
   }
   const { config } = built;
   const reply = await edge.putConfig(config);
   if (reply.kind === "unavailable") {
-    await recordFailure(sql, containerId, `edge_unavailable after ${reply.tries} tries: ${reply.message}`);
+    await recordFailure(sql, containerId, { code: `edge_unavailable after ${reply.tries} tries`, detail: reply.message });
     return { kind: "edge_unavailable", edge: reply.body, message: reply.message };
   }
   const confirmed = confirmation(reply.body, config.config_version);
@@ -39,8 +45,17 @@ export async function syncContainer(sql: Sql, edge: EdgeAdmin, containerId: stri
   }
   const staleAt = staleVersion(reply.status, reply.body);
   if (staleAt !== null) await leapfrogVersion(sql, containerId, staleAt);
-  await recordFailure(sql, containerId, `edge_rejected ${reply.status}: ${JSON.stringify(reply.body)}`);
+  await recordFailure(sql, containerId, {
+    code: `edge_rejected ${reply.status} ${edgeErrorCode(reply.body)}`,
+    detail: JSON.stringify(reply.body),
+  });
   return { kind: "edge_rejected", edge: reply.body, status: reply.status };
+}
+
+/** The edge's snake_case `error` (contract: `{"error":"route_conflict",…}`), nothing else of its body. */
+function edgeErrorCode(body: unknown): string {
+  const code = typeof body === "object" && body !== null ? (body as Record<string, unknown>).error : undefined;
+  return typeof code === "string" && /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : "unknown";
 }
 
 function confirmation(body: unknown, version: number): { applied: boolean } | null {
@@ -79,17 +94,18 @@ async function recordSynced(sql: Sql, containerId: string, version: number): Pro
   });
 }
 
-async function recordFailure(sql: Sql, containerId: string, message: string): Promise<void> {
+/** `code`: what members may read (edge_sync_state); `detail`: for operators only (the outbox row). */
+async function recordFailure(sql: Sql, containerId: string, error: { code: string; detail: string }): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`
       insert into public.edge_sync_state (container_id, last_error, attempts)
-      values (${containerId}, ${message}, 1)
+      values (${containerId}, ${error.code}, 1)
       on conflict (container_id) do update set
         last_error = excluded.last_error, attempts = public.edge_sync_state.attempts + 1, updated_at = now()`;
     // capped exponential backoff: 30 s, 1 min, 2 min ... 64 min
     await tx`
       update public.edge_sync_outbox set
-        attempts = attempts + 1, last_error = ${message},
+        attempts = attempts + 1, last_error = ${`${error.code}: ${error.detail}`},
         next_attempt_at = now() + interval '30 seconds' * power(2, least(attempts, 7))
       where container_id = ${containerId} and status = 'pending'`;
   });

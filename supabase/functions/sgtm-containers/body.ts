@@ -5,10 +5,11 @@
  * must then be hostnames as EdgeConfig defines them, with at least two labels
  * and outside the platform's own edge-hostname zone. `webGtmIds` is keyed by
  * domain (normalised the same way); a domain without its own id uses the first
- * domain's, which is therefore required.
+ * domain's, which is therefore required. Optional `pathPrefixes`, keyed the same way,
+ * puts a site in same-origin mode from the start (contract section 10).
  */
 import { z } from "zod";
-import { hostnameSchema } from "../../../src/shared/edge-config.ts";
+import { hostnameSchema, siteSchema } from "../../../src/shared/edge-config.ts";
 
 export const MAX_DOMAINS = 20;
 /** sGTM CONTAINER_CONFIG is a short base64 string; this bounds what we store and forward. */
@@ -30,6 +31,9 @@ const domainSchema = z
 
 const gtmIdSchema = z.string().trim().toUpperCase().regex(GTM_ID_RE, "must look like GTM-XXXXXX");
 
+/** `/` + 1-32 of [A-Za-z0-9_-]: the EdgeConfig's own rule (contract section 10). */
+export const pathPrefixSchema = siteSchema.shape.path_prefix.unwrap();
+
 const containerConfigSchema = z
   .string()
   .min(1)
@@ -39,6 +43,8 @@ const containerConfigSchema = z
 export interface SiteRequest {
   domain: string;
   webGtmId: string;
+  /** Same-origin mode from the start (the site gets a forward_secret with it). */
+  pathPrefix?: string;
 }
 
 export interface CreateContainerRequest {
@@ -60,6 +66,7 @@ export function createContainerBodySchema(edgeZone: string) {
         .min(1)
         .max(MAX_DOMAINS),
       webGtmIds: z.record(z.string().max(254), gtmIdSchema),
+      pathPrefixes: z.record(z.string().max(254), pathPrefixSchema).optional(),
       containerConfigB64: containerConfigSchema,
     })
     .transform((body, ctx): CreateContainerRequest => {
@@ -76,6 +83,14 @@ export function createContainerBodySchema(edgeZone: string) {
         }
         ids.set(domain, id);
       }
+      const prefixes = new Map<string, string>();
+      for (const [key, prefix] of Object.entries(body.pathPrefixes ?? {})) {
+        const domain = normaliseHostname(key);
+        if (!body.domains.includes(domain)) {
+          ctx.addIssue({ code: "custom", path: ["pathPrefixes", key], message: "is not one of domains" });
+        }
+        prefixes.set(domain, prefix);
+      }
       const first = body.domains[0]!;
       const fallback = ids.get(first);
       if (!fallback) {
@@ -85,7 +100,11 @@ export function createContainerBodySchema(edgeZone: string) {
         clientId: body.clientId.toLowerCase(),
         name: body.name,
         containerConfigB64: body.containerConfigB64,
-        sites: body.domains.map((domain) => ({ domain, webGtmId: ids.get(domain) ?? fallback ?? "" })),
+        sites: body.domains.map((domain) => ({
+          domain,
+          webGtmId: ids.get(domain) ?? fallback ?? "",
+          ...(prefixes.has(domain) ? { pathPrefix: prefixes.get(domain) } : {}),
+        })),
       };
     });
 }

@@ -1,7 +1,7 @@
 /**
  * Client of the infrastructure provisioner (outside this project: Caddy, DNS
  * and the sGTM container on an edge server). Its contract:
- *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames}
+ *   POST {INFRA_PROVISIONER_URL}/provision {container_id, ports, hostnames, origin_secret}
  *     with `Authorization: Bearer {INFRA_PROVISIONER_TOKEN}` -> 200 {"origin": "<sGTM base URL>"}
  *   DELETE {INFRA_PROVISIONER_URL}/provision/{container_id} (same bearer) -> 200 (404: nothing to tear down)
  * Locally scripts/dev/standins/provisioner.mjs answers it (401 without the token).
@@ -14,6 +14,8 @@ export interface ProvisionRequest {
   container_id: string;
   ports: number[];
   hostnames: string[];
+  /** What the edge sends as X-Origin-Auth: the origin's reverse proxy refuses requests without it. */
+  origin_secret: string;
 }
 
 export type ProvisionResult = { ok: true; origin: string } | { ok: false; reason: string };

@@ -13,6 +13,7 @@ const ROWS: ContainerRows = {
     status: "active",
     config_version: 3,
     origin: "https://sgtm.example.net:8443",
+    origin_secret: null,
     edge_hostname: "abc.trqaxal.com",
     loader_token: "lt_0123456789abcdef",
     modules: { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: true, adblock_itp_detection: true, custom_domain: true },
@@ -25,6 +26,10 @@ const ROWS: ContainerRows = {
     cookie_domain: "example.com",
     container_token: "ct_0123456789abcdef",
     web_gtm_id: "GTM-ABC123",
+    endpoint_key: null,
+    previous_endpoint_key: null,
+    path_prefix: null,
+    forward_secret: null,
     domains: [{ hostname: "example.com", is_primary: true, verified: true }],
   }],
 };
@@ -36,6 +41,26 @@ Deno.test("the builder enables a module only when container and plan both say tr
   });
   assertEquals(built.ok && built.config.plan, { monthly_request_limit: null, auto_upgrade: false });
   assertEquals(built.ok && built.config.cookie_keeper.max_age_days, 30);
+});
+
+Deno.test("the builder passes origin_secret and each site's endpoint keys and same-origin fields when set", () => {
+  const unset = buildEdgeConfig(ROWS);
+  assertEquals(unset.ok && [unset.config.origin_secret, Object.keys(unset.config.sites[0]!).sort()], [undefined, [
+    "container_token", "cookie_domain", "primary_host", "site_id", "tracked_domains", "web_gtm_id",
+  ]]);
+  const site = {
+    ...ROWS.sites[0]!,
+    endpoint_key: "ek_0123456789abcdefABCDEF",
+    previous_endpoint_key: "ek_old_0123456789abcdef",
+    path_prefix: "/metrics",
+    forward_secret: "fs_0123456789abcdefghijklmnopqrstuvwxyz",
+  };
+  const set = buildEdgeConfig({ ...ROWS, container: { ...ROWS.container!, origin_secret: "os_0123456789abcdefghijklmnopqrstuvwxyz" }, sites: [site] });
+  assertEquals(set.ok && set.config.origin_secret, "os_0123456789abcdefghijklmnopqrstuvwxyz");
+  const { endpoint_key, previous_endpoint_key, path_prefix, forward_secret } = set.ok ? set.config.sites[0]! : {} as never;
+  assertEquals([endpoint_key, previous_endpoint_key, path_prefix, forward_secret], [
+    site.endpoint_key, site.previous_endpoint_key, site.path_prefix, site.forward_secret,
+  ]);
 });
 
 Deno.test("the builder refuses rows that make no valid EdgeConfig, naming the path", () => {

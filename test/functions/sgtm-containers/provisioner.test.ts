@@ -10,7 +10,12 @@ import { provision } from "../../../supabase/functions/sgtm-containers/provision
 import { dbTest, randomLabel } from "../../support/control-plane-db.ts";
 import { addFreePorts, newClient, startPlatform } from "../../support/functions-platform.ts";
 
-const REQUEST = { container_id: crypto.randomUUID(), ports: [20001, 20002], hostnames: ["a.example.com"] };
+const REQUEST = {
+  container_id: crypto.randomUUID(),
+  ports: [20001, 20002],
+  hostnames: ["a.example.com"],
+  origin_secret: "os_0123456789abcdefghijklmnopqrstuvwxyz",
+};
 
 Deno.test("provision sends the token; the stand-in answers only calls that carry it", async () => {
   const standin = await startProvisionerStandin({ origin: "http://127.0.0.1:9100" });
