@@ -14,7 +14,19 @@ import { fuzz } from "./runs";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = Array<string | number>;
 
-const BASE = JSON.parse(JSON.stringify(makeTwoSiteConfig("fuzzcfg"))) as EdgeConfigInput & Record<string, Json>;
+/** Two sites, every optional secret and key present (section 8-10), so edits reach them too. */
+const BASE = JSON.parse(
+  JSON.stringify(
+    ((config) => ({
+      ...config,
+      origin_secret: "os_0123456789abcdefghijklmnopqrstuv",
+      sites: [
+        { ...config.sites[0]!, endpoint_key: "ek_a_0123456789abcdef", path_prefix: "/metrics", forward_secret: "fs_0123456789abcdefghijklmnopqrstuv" },
+        { ...config.sites[1]!, endpoint_key: "ek_b_0123456789abcdef", previous_endpoint_key: "ek_b_old_0123456789ab" },
+      ],
+    }))(makeTwoSiteConfig("fuzzcfg")),
+  ),
+) as EdgeConfigInput & Record<string, Json>;
 
 function leafPaths(value: Json, path: Path = []): Path[] {
   if (value === null || typeof value !== "object") return [path];
@@ -69,7 +81,7 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
     if (Array.isArray(at[0])) at[0].splice(Number(at[1]), 1);
     else delete at[0][at[1]];
   }),
-  fc.tuple(pathIndex, fc.constantFrom("extra", "__proto__", "constructor", "Origin", "origin_secret")).map(([path, key]): Edit => (root) => {
+  fc.tuple(pathIndex, fc.constantFrom("extra", "__proto__", "constructor", "Origin", "origin_secret", "path_prefix", "forward_secret")).map(([path, key]): Edit => (root) => {
     const at = parentAndKey(root, path);
     const target = at ? at[0][at[1]] : root;
     if (target !== null && typeof target === "object" && !Array.isArray(target)) (target as Record<string, Json>)[key] = "x";
@@ -85,6 +97,10 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
     (root) => void (site(root, 0).cookie_domain = site(root, 1).cookie_domain ?? null),
     (root) => void (site(root, 1).site_id = site(root, 0).site_id ?? null),
     (root) => void list(field(root, "sites"))?.push(structuredClone(site(root, 0))),
+    (root) => void (site(root, 1).endpoint_key = site(root, 0).endpoint_key ?? null),
+    (root) => void (site(root, 0).endpoint_key = site(root, 1).container_token ?? null),
+    (root) => void delete site(root, 0).forward_secret,
+    (root) => void (site(root, 0).path_prefix = "/metrics/../admin"),
   ),
 );
 
@@ -135,7 +151,7 @@ describe("admin config bodies", () => {
   );
 
   fuzz(
-    "parseEdgeConfig: an accepted origin is a bare http(s) origin (no userinfo, path, query, fragment, whitespace); hosts canonical and owned by one site; cookie_domain a parent of its site",
+    "parseEdgeConfig: an accepted origin is a bare http(s) origin (no userinfo, path, query, fragment, whitespace); hosts canonical and owned by one site; cookie_domain a parent of its site; tokens and keys unique; secrets and path prefixes url-safe",
     configBody,
     (body) => {
       const parsed = parseEdgeConfig(body);
@@ -157,8 +173,16 @@ describe("admin config bodies", () => {
           owner.set(host, s.site_id);
         }
       }
-      const tokens = [config.loader_token, ...config.sites.map((s) => s.container_token)];
+      const tokens = [config.loader_token, ...config.sites.flatMap((s) => [s.container_token, s.endpoint_key, s.previous_endpoint_key])].filter(Boolean);
       expect(new Set(tokens).size).toBe(tokens.length);
+      // Secrets go into headers and prefixes into paths: url-safe only, so neither can split one.
+      for (const secret of [config.origin_secret, ...config.sites.map((s) => s.forward_secret)]) {
+        if (secret !== undefined) expect(secret).toMatch(/^[A-Za-z0-9_-]{32,256}$/);
+      }
+      for (const s of config.sites) {
+        if (s.path_prefix !== undefined) expect(s.path_prefix).toMatch(/^\/[A-Za-z0-9_-]{1,32}$/);
+        expect(s.path_prefix === undefined).toBe(s.forward_secret === undefined);
+      }
       return "accepted";
     },
   );
