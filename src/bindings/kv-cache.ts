@@ -8,13 +8,20 @@ import type { RouteEntry, RouteKey } from "../shared/routing-keys";
 
 const ROUTE_TTL_SECONDS = 86_400;
 const READ_CACHE_TTL_SECONDS = 60;
+/** KV's minimum expiry. */
+export const UNROUTED_TTL_SECONDS = 60;
 
 const routeCacheKey = (key: RouteKey) => `route:${key}`;
 const configCacheKey = (containerId: string) => `config:${containerId}`;
 
-export async function readCachedRoute(kv: KVNamespace, key: RouteKey): Promise<RouteEntry | null> {
+/** What KV says of a key: its entry, that the index had no owner for it (recently), or nothing. */
+export type CachedRoute = RouteEntry | typeof UNROUTED | null;
+export const UNROUTED = "unrouted";
+
+export async function readCachedRoute(kv: KVNamespace, key: RouteKey): Promise<CachedRoute> {
   try {
-    const entry = await kv.get<RouteEntry>(routeCacheKey(key), { type: "json", cacheTtl: READ_CACHE_TTL_SECONDS });
+    const entry = await kv.get<RouteEntry | { unrouted: true }>(routeCacheKey(key), { type: "json", cacheTtl: READ_CACHE_TTL_SECONDS });
+    if (entry && "unrouted" in entry) return entry.unrouted === true ? UNROUTED : null;
     return entry && entry.key === key && typeof entry.container_id === "string" ? entry : null;
   } catch {
     return null;
@@ -26,6 +33,19 @@ export async function writeCachedRoute(kv: KVNamespace, entry: RouteEntry): Prom
     await kv.put(routeCacheKey(entry.key), JSON.stringify(entry), { expirationTtl: ROUTE_TTL_SECONDS });
   } catch {
     // The index stays the authority; the next miss fills the entry again.
+  }
+}
+
+/**
+ * Remembers that the index owns nothing for `key`, for KV's shortest expiry. A claim of the
+ * key overwrites it (writeAppliedConfig), so it is only ever stale elsewhere, for at most
+ * UNROUTED_TTL_SECONDS plus KV's read cache.
+ */
+export async function writeUnroutedKey(kv: KVNamespace, key: RouteKey): Promise<void> {
+  try {
+    await kv.put(routeCacheKey(key), JSON.stringify({ unrouted: true }), { expirationTtl: UNROUTED_TTL_SECONDS });
+  } catch {
+    // Fail-open: the next miss asks the index again.
   }
 }
 

@@ -52,6 +52,9 @@ export type AdmitDecision =
   | { status: "module_off" }
   | { status: "config_unavailable" };
 
+/** A routing-index shard's answer to a claim: the keys it let go of, or the first key another container owns. */
+export type ClaimResult = { ok: true; released: RouteKey[] } | { ok: false; key: RouteKey; owner: string };
+
 export type ApplyResult =
   | { status: "applied"; config_version: number }
   | { status: "unchanged"; config_version: number }

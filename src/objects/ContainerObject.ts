@@ -25,7 +25,7 @@ import {
   type PreservedCookies,
   type TopUpRequest,
 } from "../bindings/protocol";
-import { routesIndex } from "../bindings/stubs";
+import { claimRoutes, releaseRoutes } from "../bindings/routes-index";
 import { USAGE_LIMIT_REASON } from "../shared/ids";
 import { sqlTag, type Sql } from "./sql";
 import { UsageCounter, utcDay } from "./usage";
@@ -217,7 +217,8 @@ export class ContainerObject extends DurableObject<Env> {
     if (config.config_version < current) return { status: "stale_version", current_version: current };
     if (config.config_version === current) return { status: "unchanged", config_version: current };
     const entries = routeEntries(config);
-    const claim = await routesIndex(this.env).claim(config.container_id, entries);
+    const previous = this.config && !this.deleted ? routeEntries(this.config) : [];
+    const claim = await claimRoutes(this.env, config.container_id, entries, previous);
     if (!claim.ok) return { status: "route_conflict", key: claim.key };
     this.ctx.storage.transactionSync(() => {
       this.writeMeta("container_id", config.container_id);
@@ -273,7 +274,7 @@ export class ContainerObject extends DurableObject<Env> {
     const result = this.applying.then(async () => {
       if (!this.config || this.deleted) return false;
       const containerId = this.config.container_id;
-      const released = await routesIndex(this.env).release(containerId);
+      const released = await releaseRoutes(this.env, containerId);
       this.ctx.storage.transactionSync(() => {
         this.sql`DELETE FROM meta WHERE key IN ('config', 'paused')`;
         this.writeMeta("deleted", new Date().toISOString());

@@ -1,13 +1,12 @@
 /**
- * The authority for routing keys: each `host:`, `loader:` or `site:` key belongs to
- * one container at most. One global instance; it is read only on a cache miss
- * (isolate memory, then KV) and written only when a config is applied or deleted.
+ * One shard of the authority for routing keys (src/bindings/routes-index.ts): each `host:`,
+ * `loader:` or `site:` key belongs to one container at most. Read only on a cache miss
+ * (isolate memory, then KV), written only when a config is applied or deleted.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { ClaimResult } from "../bindings/protocol";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
 import { sqlTag, type Sql } from "./sql";
-
-export type ClaimResult = { ok: true; released: RouteKey[] } | { ok: false; key: RouteKey; owner: string };
 
 type RouteRow = { key: string; container_id: string; site_id: string | null };
 
@@ -22,7 +21,16 @@ export class RoutesIndex extends DurableObject<Env> {
     this.sql`CREATE INDEX IF NOT EXISTS routes_by_container ON routes (container_id)`;
   }
 
-  /** Replaces the container's keys with `entries` atomically; nothing changes on a conflict. */
+  /** The first of `keys` another container owns here, if any. */
+  conflict(containerId: string, keys: RouteKey[]): { key: RouteKey; owner: string } | null {
+    for (const key of keys) {
+      const [owner] = this.sql<RouteRow>`SELECT container_id FROM routes WHERE key = ${key}`;
+      if (owner && owner.container_id !== containerId) return { key, owner: owner.container_id };
+    }
+    return null;
+  }
+
+  /** Replaces the container's keys in this shard with `entries` atomically; nothing changes on a conflict. */
   claim(containerId: string, entries: RouteEntry[]): ClaimResult {
     return this.ctx.storage.transactionSync(() => {
       for (const entry of entries) {

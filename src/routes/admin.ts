@@ -1,6 +1,7 @@
 /** Admin API (contract section 2): control plane and operators. Bearer EDGE_ADMIN_TOKEN on every call. */
 import type { IRequest, RouterType } from "itty-router";
-import { containerStub, routesIndex } from "../bindings/stubs";
+import { lookupRoute, routedContainers } from "../bindings/routes-index";
+import { containerStub } from "../bindings/stubs";
 import { endLease } from "../pipeline/leases";
 import { readJsonBody } from "../pipeline/json-body";
 import { forgetPreparedConfig } from "../pipeline/prepared-config";
@@ -121,7 +122,7 @@ async function remove(request: IRequest, env: Env, ctx: ExecutionContext) {
 
 async function getRoute(request: IRequest, env: Env) {
   const key = parseRouteKey(decodeURIComponent(request.params.key ?? ""));
-  const entry = key ? await routesIndex(env).lookup(key) : null;
+  const entry = key ? await lookupRoute(env, key) : null;
   return entry ? Response.json(entry) : NOT_FOUND();
 }
 
@@ -157,7 +158,7 @@ async function getProxyConfig(request: IRequest, env: Env) {
 }
 
 async function listContainers(_request: IRequest, env: Env) {
-  return Response.json({ containers: await routesIndex(env).containers() });
+  return Response.json({ containers: await routedContainers(env) });
 }
 
 function isDay(value: string): boolean {

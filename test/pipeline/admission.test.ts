@@ -103,7 +103,7 @@ describe("changes made elsewhere reach this isolate", () => {
     const config = makeConfig("farremove");
     mockOutbound({ [ORIGIN]: () => new Response("ok") });
     await pushConfig(config);
-    const data = config.sites[0]!.tracked_domains[0]!;
+    const data = config.sites[0]!.tracked_domains![0]!;
     expect((await hit(data)).status).toBe(200);
     const { config: v2 } = parseEdgeConfig({ ...config, config_version: 2, sites: [{ ...config.sites[0]!, tracked_domains: [] }] }) as {
       config: Parameters<ReturnType<typeof objectOf>["applyConfig"]>[0];

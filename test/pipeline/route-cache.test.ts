@@ -1,6 +1,8 @@
 /** Cached routes are hints: the object re-checks ownership, so a stale entry never misroutes. */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { forgetRoutes, NEGATIVE_TTL_MS } from "../../src/pipeline/route-cache";
+import { parseEdgeConfig } from "../../src/shared/edge-config";
 import { makeConfig, ORIGIN } from "../support/config";
 import { admin, edgeFetch, pushConfig, usageOf } from "../support/edge";
 import { echoOrigin as echo, mockOutbound } from "../support/outbound";
@@ -40,3 +42,62 @@ describe("stale KV entries", () => {
     expect(await usageOf(first.container_id)).toBe(1);
   });
 });
+
+/** Counts the routing index's objects the Worker reaches, by shard name. */
+function countIndexCalls() {
+  const idFromName = env.ROUTES.idFromName.bind(env.ROUTES);
+  const calls: string[] = [];
+  vi.spyOn(env.ROUTES, "idFromName").mockImplementation((name: string) => {
+    calls.push(name);
+    return idFromName(name);
+  });
+  return calls;
+}
+
+describe("unknown keys", () => {
+  it("a flood of unknown hosts costs one index call per key per TTL, spread over shards; KV remembers them for other isolates", async () => {
+    mockOutbound({});
+    const hosts = Array.from({ length: 20 }, (_, i) => `flood-${i}.unknown.test`);
+    const calls = countIndexCalls();
+    for (let round = 0; round < 3; round++) {
+      for (const host of hosts) expect((await edgeFetch(`https://${host}/g/collect`)).status).toBe(404);
+    }
+    expect(calls).toHaveLength(hosts.length);
+    expect(new Set(calls).size).toBeGreaterThan(4);
+    // Another isolate (this one with its memory gone): KV answers, no index call.
+    forgetRoutes(hosts.map((host) => `host:${host}` as const));
+    await vi.waitFor(async () => expect(await env.EDGE_CACHE.get(`route:host:${hosts[19]}`)).not.toBeNull());
+    for (const host of hosts) expect((await edgeFetch(`https://${host}/g/collect`)).status).toBe(404);
+    expect(calls).toHaveLength(hosts.length);
+  });
+
+  it("a newly claimed key routes at once where the claim went through, and within the TTL elsewhere", async () => {
+    const config = makeConfig("claimed-late");
+    const outbound = mockOutbound({ [ORIGIN]: echo });
+    const host = config.sites[0]!.primary_host;
+    expect((await edgeFetch(`https://${host}/a`)).status).toBe(404);
+    // Positive control: the claim through this isolate routes at once, over both negative caches.
+    await pushConfig(config);
+    expect((await edgeFetch(`https://${host}/a`)).status).toBe(200);
+
+    const other = makeConfig("claimed-elsewhere");
+    const otherHost = other.sites[0]!.primary_host;
+    expect((await edgeFetch(`https://${otherHost}/a`)).status).toBe(404);
+    // Claimed through another isolate (straight on the object): this one keeps its negative entry...
+    const { config: parsed } = parseEdgeConfig(other) as { config: Parameters<typeof applyElsewhere>[0] };
+    await applyElsewhere(parsed);
+    expect((await edgeFetch(`https://${otherHost}/a`)).status).toBe(404);
+    // ...for NEGATIVE_TTL_MS at most; KV was overwritten by the claim.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + NEGATIVE_TTL_MS + 1 });
+    try {
+      expect((await edgeFetch(`https://${otherHost}/a`)).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(outbound.requests).toHaveLength(2);
+  });
+});
+
+function applyElsewhere(config: Parameters<ReturnType<typeof env.CONTAINER.get>["applyConfig"]>[0]) {
+  return env.CONTAINER.get(env.CONTAINER.idFromName(config.container_id)).applyConfig(config);
+}
