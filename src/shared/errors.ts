@@ -31,6 +31,9 @@ export type FunctionErrorCode =
   | "config_incomplete"
   | "edge_unavailable"
   | "edge_rejected"
+  // site endpoints and same-origin mode (contract sections 9, 10; docs/control-plane-api.md)
+  | "container_not_live"
+  | "rotation_in_progress"
   | "edge_admin_not_configured"
   // contract section 11 (domains, container deletion, plan changes)
   | "too_many_domains"

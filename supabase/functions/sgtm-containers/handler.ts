@@ -2,6 +2,8 @@
  * sgtm-containers (Bearer user JWT):
  *   POST /sgtm-containers               create, provision and publish a container
  *   POST /sgtm-containers/{id}/verify   compare with the edge, repair, report
+ *   POST /sgtm-containers/{id}/rotate-endpoints  new endpoint keys for its sites, or finish (site-routes.ts)
+ *   POST /sgtm-containers/{id}/same-origin       a site's path_prefix (site-routes.ts)
  *   POST /sgtm-containers/{id}/plan     change the plan; the new limit is at the edge before the 200
  *   DELETE /sgtm-containers/{id}        delete it at the edge, provider and provisioner; keep the row as `deleted`
  */
@@ -17,10 +19,11 @@ import { createContainer } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
 import { changePlan, planBodySchema } from "./plan.ts";
 import type { Provisioner } from "./provisioner.ts";
+import { siteRoute } from "./site-routes.ts";
 import { verifyContainer } from "./verify.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
-const ROUTE = /\/sgtm-containers(?:\/([^/]+)(?:\/(verify|plan))?)?\/?$/;
+const ROUTE = /\/sgtm-containers(?:\/([^/]+)(?:\/(verify|plan|rotate-endpoints|same-origin))?)?\/?$/;
 
 export interface ContainersEnv {
   provisioner: Provisioner;
@@ -38,6 +41,9 @@ export async function sgtmContainers(
   const route = ROUTE.exec(new URL(request.url).pathname);
   if (!route) throw new HttpError(404, { error: "not_found", message: "unknown path" });
   requireMethod(request, ...(route[1] && !route[2] ? ["DELETE"] : ["POST"]));
+  if (route[2] === "rotate-endpoints" || route[2] === "same-origin") {
+    return json(await siteRoute(request, sql, edge, route[2], decodeURIComponent(route[1]!)));
+  }
   const userId = await requireUser(request);
   const sync = async (containerId: string) => {
     const outcome = await syncContainer(sql, edge(), containerId);

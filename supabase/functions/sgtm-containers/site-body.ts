@@ -8,20 +8,15 @@
  */
 import { deriveSiteEndpoints } from "../../../src/shared/site-endpoints.ts";
 
-export interface SiteFields {
-  site_id: string;
+export interface SiteKeyFields {
   primary_host: string;
-  tracked_domains: string[];
-  cookie_domain: string;
-  container_token: string;
-  web_gtm_id: string;
   endpoint_key: string;
   previous_endpoint_key?: string | null;
   path_prefix: string | null;
   forward_secret: string | null;
 }
 
-export async function siteBody(site: SiteFields) {
+export async function siteBody<T extends SiteKeyFields>(site: T) {
   const { endpoint_key, previous_endpoint_key, path_prefix, forward_secret, ...fields } = site;
   const { loader } = await deriveSiteEndpoints(endpoint_key);
   return {
