@@ -60,6 +60,12 @@ if (options.headless) {
   console.log(banner(local, localJsonPath, ((Date.now() - started) / 1000).toFixed(1)));
 }
 
+function sameOriginLine(demo) {
+  if (demo.skipped) return `    Same-origin demo: off (${demo.skipped})`;
+  return `    Same-origin demo through ${demo.proxy}: ${demo.url}  (tracking under ${demo.prefix}/; its config:
+      npm run edge -- proxy-config ${demo.container_id} --site ${new URL(demo.url).hostname} --kind ${demo.proxy})`;
+}
+
 function banner(local, path, seconds) {
   const port = new URL(local.edge_url).port;
   const demoLines = local.demo.containers.flatMap((container) => [
@@ -83,6 +89,7 @@ Qaxal edge is running (ready in ${seconds}s).
 
   Demo sites (open in a browser; *.localhost resolves to this machine):
 ${demoLines.join("\n")}
+${sameOriginLine(local.demo.same_origin)}
 
   Everything above is in ${path}
   Logs: ${local.logs}/{functions,wrangler}.log

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,8 +156,6 @@ describe("same-origin mode through real reverse proxies", () => {
       assert.ok(installedProxy(kind), `${kind} is missing: sudo apt-get install -y nginx caddy`);
     }
     dir = await mkdtemp(join(tmpdir(), "qaxal-same-origin-"));
-    // nginx started as root serves with workers running as nobody: they must reach the site's files.
-    await chmod(dir, 0o755);
     standin = await startSgtmStandin({ port: 0 });
     stops.push(() => standin.close());
     worker = await startWorker({ adminToken: ADMIN_TOKEN });

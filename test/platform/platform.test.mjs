@@ -181,6 +181,23 @@ describe("npm start: the platform end to end", () => {
     assert.match(platform.output(), /jobs: billing \d+ container\(s\), paused none, upgraded none; drift \d+ checked, repaired/);
   });
 
+  it("serves the same-origin demo site through nginx, and check-site finds nothing wrong with it", async () => {
+    const demo = local.demo.same_origin;
+    assert.equal(demo.skipped, undefined, "nginx is installed here, so the demo runs");
+    assert.equal(demo.proxy, "nginx");
+    const { hostname, port } = new URL(demo.url);
+    const page = await getVia(`http://127.0.0.1:${port}`, `${hostname}:${port}`, "/");
+    assert.equal(page.status, 200);
+    const loaderPath = /<script src="([^"]+)"/.exec(page.body)?.[1];
+    assert.ok(loaderPath?.startsWith(`${demo.prefix}/`), `the page loads the loader under ${demo.prefix}/: ${page.body}`);
+    const loader = await getVia(`http://127.0.0.1:${port}`, `${hostname}:${port}`, loaderPath);
+    assert.equal(loader.status, 200, loader.body);
+    assert.match(loader.headers["content-type"], /javascript/);
+    const checked = await cli(["check-site", `${demo.url}${demo.prefix.slice(1)}`, "--json"], dataDir);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.deepEqual(JSON.parse(checked.stdout).problems, []);
+  });
+
   it("the dashboard shows the container with its requests and no errors", async () => {
     const data = await (await fetch(`${local.dashboard_url}/api/containers`)).json();
     const row = data.containers.find((c) => c.id === containerId);

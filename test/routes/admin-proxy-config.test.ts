@@ -40,10 +40,10 @@ describe("GET /_edge/admin/containers/{id}/proxy-config", () => {
 
   it("uses a tracked domain of the site when host names one", async () => {
     const { config, site } = await pushSameOriginContainer("pc-host");
-    const response = await proxyConfigOf(config.container_id, `site_id=${site.site_id}&kind=nginx&host=${site.tracked_domains[0]}`);
+    const response = await proxyConfigOf(config.container_id, `site_id=${site.site_id}&kind=nginx&host=${site.tracked_domains![0]}`);
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toContain(`proxy_set_header X-Public-Host ${site.tracked_domains[0]};`);
+    expect(text).toContain(`proxy_set_header X-Public-Host ${site.tracked_domains![0]};`);
     expect(text).not.toContain(site.primary_host);
   });
 

@@ -24,6 +24,7 @@ import {
   seedDatabase,
 } from "./seed.mjs";
 import { startDomainServices, verifyDemoDomains } from "./domains.mjs";
+import { enableSameOriginDemo, startSameOriginDemo } from "./same-origin-demo.mjs";
 import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
 import { startProvisionerStandin } from "../standins/provisioner.mjs";
@@ -147,6 +148,7 @@ async function start(options, paths, cleanups, log) {
   for (const [host, before, after] of await verifyDemoDomains({
     functionsUrl, ownerJwt: await ownerJwt, containerIds: demoIds, local: domainServices.local,
   })) log(`domains: ${host} ${before === after ? after : `${before} -> ${after}${after === "verified" ? " (routed)" : ""}`}`);
+  await enableSameOriginDemo(sql, DEMO_CLIENT_ID);
   const confirmed = await firstSync(sql, admin, controlPlane);
   log(`sync: ${confirmed} container(s) confirmed at the edge`);
 
@@ -154,6 +156,12 @@ async function start(options, paths, cleanups, log) {
   cleanups.push(() => jobs.stop());
   const dashboard = await startDashboard({ port: ports.dashboard, admin, sql });
   cleanups.push(() => dashboard.close());
+  const { stop: stopSameOrigin, pid: siteProxyPid, ...sameOrigin } = await startSameOriginDemo({
+    sql, admin, clientId: DEMO_CLIENT_ID, edgeUrl, port: ports.site, dir: paths.sameOrigin,
+    onSpawn: (pid) => childStarted(paths, "site proxy", pid),
+  });
+  if (stopSameOrigin) cleanups.push(stopSameOrigin);
+  log(sameOrigin.skipped ? `same-origin demo: off (${sameOrigin.skipped})` : `same-origin demo: ${sameOrigin.url} through ${sameOrigin.proxy}`);
 
   const local = {
     edge_url: edgeUrl,
@@ -173,8 +181,9 @@ async function start(options, paths, cleanups, log) {
       owner_email: DEMO_OWNER_EMAIL,
       owner_jwt: await ownerJwt,
       containers: await demoContainers(sql),
+      same_origin: sameOrigin,
     },
-    processes: { start: process.pid, functions: functions.pid, wrangler: worker.pid },
+    processes: { start: process.pid, functions: functions.pid, wrangler: worker.pid, ...(siteProxyPid ? { site_proxy: siteProxyPid } : {}) },
     ports,
     logs: paths.logs,
     started_at: new Date().toISOString(),

@@ -6,7 +6,7 @@
 // TLS-only nginx lines go); Host, headers, caching and cookies are the generated config's.
 // Used by `npm start` and test/e2e/same-origin.e2e.mjs.
 import { existsSync } from "node:fs";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { spawnService, waitUntilReady } from "./processes.mjs";
@@ -38,10 +38,11 @@ export function toLoopback(kind, config, edgeHostname, edgeUrl) {
 
 /**
  * A whole nginx.conf around the generated location: every path it writes is under `dir`.
- * `httpDirectives`: more http-level lines (a test's cache zone, say).
+ * `httpDirectives`: more http-level lines (a test's cache zone, say). `user`: whom the workers
+ * run as when nginx starts as root (else nobody, who may not enter the data directory).
  */
-export function nginxMainConfig({ dir, port, siteHost, siteRoot, location, httpDirectives = "" }) {
-  return `worker_processes 1;
+export function nginxMainConfig({ dir, port, siteHost, siteRoot, location, httpDirectives = "", user = null }) {
+  return `${user ? `user ${user};\n` : ""}worker_processes 1;
 error_log ${dir}/error.log warn;
 events { worker_connections 256; }
 http {
@@ -83,8 +84,7 @@ ${handle.split("\n").map((line) => (line ? `\t${line}` : line)).join("\n")}
 
 /**
  * Starts nginx or Caddy for `siteHost` on 127.0.0.1:`port`, its files in `dir` (which it may
- * fill), the site's pages from `siteRoot` (whose parents nginx's workers, nobody when started
- * as root, must be able to enter). Resolves once the site's home page answers 200.
+ * fill), the site's pages from `siteRoot`. Resolves once the site's home page answers 200.
  * `httpDirectives` (nginx only): see nginxMainConfig.
  * @returns {Promise<{ url: string, pid: number, output(): string, stop(): Promise<void> }>}
  */
@@ -92,13 +92,13 @@ export async function startSiteProxy({ kind, config, siteHost, edgeHostname, edg
   const binary = installedProxy(kind);
   if (!binary) throw new Error(`${kind} is not installed (${PROXY_BINARIES[kind]}). Install it with: ${INSTALL_COMMAND}`);
   await mkdir(dir, { recursive: true });
-  // nginx started as root runs its workers as nobody: they must be able to read the site.
-  await Promise.all([chmod(dir, 0o755), chmod(siteRoot, 0o755)]);
   const local = toLoopback(kind, config, edgeHostname, edgeUrl);
   let service;
   if (kind === "nginx") {
     const confPath = join(dir, "nginx.conf");
-    await writeFile(confPath, nginxMainConfig({ dir, port, siteHost, siteRoot, location: local, httpDirectives }));
+    await writeFile(confPath, nginxMainConfig({
+      dir, port, siteHost, siteRoot, location: local, httpDirectives, user: process.getuid?.() === 0 ? "root" : null,
+    }));
     service = spawnService("nginx", binary, ["-p", dir, "-c", confPath, "-g", `daemon off; pid ${dir}/nginx.pid;`], {});
   } else {
     const confPath = join(dir, "Caddyfile");
