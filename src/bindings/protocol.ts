@@ -25,6 +25,8 @@ export interface AdmitRequest {
   containerId: string;
   /** The routing key the Worker resolved; the object re-checks that it still owns it. */
   key: RouteKey;
+  /** The request host's key when `key` is a token's: the token works only on its own container's hosts (section 8). */
+  host?: RouteKey;
   kind: AdmitKind;
   /** config_version the Worker holds in memory: the config is sent back only when it differs. */
   knownVersion: number;
@@ -50,6 +52,7 @@ export type AdmitDecision =
   | { status: "paused"; reason: string; version: number; config?: EdgeConfig }
   | { status: "not_found" }
   | { status: "module_off" }
+  | { status: "foreign_host" }
   | { status: "config_unavailable" };
 
 /** A routing-index shard's answer to a claim: the keys it let go of, or the first key another container owns. */
@@ -77,6 +80,9 @@ export interface PreservedCookies {
 }
 
 export type DetectionReport = Omit<SessionDetection, "detected_at">;
+
+/** A detection queued, a repeat of a known session, or a new session past the container's rate. */
+export type DetectionOutcome = "stored" | "known" | "rate_limited";
 
 /** What a hit says about its visitor's preserved cookies on its site (section 8). */
 export type PreserveReport = { siteId: string; fpid: string } & PreservedCookies;

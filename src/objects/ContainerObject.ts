@@ -11,6 +11,7 @@ import { dropCachedConfig, dropCachedRoutes, readCachedConfig, writeAppliedConfi
 import { parseEdgeConfig, type EdgeConfig } from "../shared/edge-config";
 import { routeEntries, type RouteKey } from "../shared/routing-keys";
 import { CookieStore } from "./cookie-store";
+import { DetectionLimit } from "./detection-limit";
 import { Outbox } from "./outbox";
 import {
   COUNTED_KINDS,
@@ -19,6 +20,7 @@ import {
   type AdmitRequest,
   type ApplyResult,
   type ContainerInspection,
+  type DetectionOutcome,
   type DetectionReport,
   type Lease,
   type PauseState,
@@ -47,6 +49,7 @@ export class ContainerObject extends DurableObject<Env> {
   private readonly cookies: CookieStore;
   private readonly logs: Outbox;
   private readonly detections: Outbox;
+  private readonly detectionLimit = new DetectionLimit();
   private containerId: string | null = null;
   private config: EdgeConfig | null = null;
   private ownedKeys = new Set<string>();
@@ -89,6 +92,7 @@ export class ContainerObject extends DurableObject<Env> {
 
   private decide(config: EdgeConfig, request: AdmitRequest): AdmitDecision {
     if (!this.ownedKeys.has(request.key)) return { status: "not_found" };
+    if (request.host !== undefined && !this.ownedKeys.has(request.host)) return { status: "foreign_host" };
     const module = COUNTED_KINDS[request.kind];
     if (module && !config.modules[module]) return { status: "module_off" };
     const now = Date.now();
@@ -195,12 +199,15 @@ export class ContainerObject extends DurableObject<Env> {
     return keeper?.restore ? this.cookies.read(siteId, fpid, Date.now(), keeper.max_age_days * 86_400_000) : null;
   }
 
-  /** Queues a session detection once per session; false when already known or dropped. */
-  recordDetection(report: DetectionReport): boolean {
-    const line = JSON.stringify({ ...report, detected_at: new Date().toISOString() });
-    const stored = this.detections.append(line, 1, report.session_id);
-    if (stored) this.scheduleFlush(FLUSH_DELAY_MS);
-    return stored;
+  /** Queues a session detection once per session, within the container's rate of new sessions (detection-limit.ts). */
+  recordDetection(report: DetectionReport): DetectionOutcome {
+    const now = Date.now();
+    if (!this.detectionLimit.hasRoom(now)) return this.detections.holds(report.session_id) ? "known" : "rate_limited";
+    const line = JSON.stringify({ ...report, detected_at: new Date(now).toISOString() });
+    if (!this.detections.append(line, 1, report.session_id)) return "known";
+    this.detectionLimit.take(now);
+    this.scheduleFlush(FLUSH_DELAY_MS);
+    return "stored";
   }
 
   // --- admin ------------------------------------------------------------------

@@ -77,6 +77,11 @@ export class Outbox {
     return true;
   }
 
+  /** Whether an entry with this dedupe key is queued or remembered as delivered. */
+  holds(dedupe: string): boolean {
+    return this.storage.sql.exec(`SELECT 1 FROM ${this.table} WHERE dedupe = ?`, dedupe).toArray().length > 0;
+  }
+
   hasPending(): boolean {
     return this.pending > 0;
   }

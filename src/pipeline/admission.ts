@@ -8,7 +8,8 @@ import { COUNTED_KINDS, type AdmitDecision, type AdmitKind, type Lease } from ".
 import { containerStub } from "../bindings/stubs";
 import { HttpError } from "../shared/errors";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
-import type { AccessNote } from "./access";
+import { requestHost } from "../modules/site-select";
+import type { NotedRequest } from "./access";
 import {
   countRequest,
   endLease,
@@ -35,36 +36,43 @@ const NOT_FOUND = new HttpError(404, { error: "not_found" });
 /**
  * Resolves `key` and admits the request. Throws the contract's error (404, 402, 500) or
  * returns the admission; with `allowPaused` a paused container is admitted uncounted.
+ * A token key admits only when the request host (section 3) routes to the same container
+ * (section 8): checked by the object, or locally against the prepared config, before
+ * anything is counted.
  */
 export async function admit(
   env: Env,
   ctx: ExecutionContext,
-  request: { access: AccessNote },
+  request: NotedRequest,
   key: RouteKey,
   kind: AdmitKind,
   allowPaused = false,
 ): Promise<Admission> {
+  const host = requestHost(request);
+  if (!host) throw NOT_FOUND;
+  const hostKey: RouteKey = `host:${host}`;
   const resolved = await resolveRoute(env, ctx, key);
   if (!resolved) throw NOT_FOUND;
   let entry = resolved.entry;
   const minRate = leaseMinRate(env.ADMISSION_LEASE_MIN_RPS);
-  const local = admitLocally(env, ctx, entry, key, kind, allowPaused, minRate);
+  const local = admitLocally(env, ctx, entry, key, hostKey, kind, allowPaused, minRate);
   if (local) {
     const paused = knownState(entry.container_id)?.paused !== null;
     Object.assign(request.access, { containerId: entry.container_id, configVersion: local.config.config_version, paused });
     return { entry, prepared: local };
   }
-  let { decision, held } = await ask(env, ctx, entry, key, kind, minRate);
+  let { decision, held } = await ask(env, ctx, entry, key, hostKey, kind, minRate);
   if (decision.status === "not_found" && resolved.fromCache) {
     const fresh = await reresolveRoute(env, ctx, key);
     if (!fresh || fresh.container_id === entry.container_id) throw NOT_FOUND;
     entry = fresh;
-    ({ decision, held } = await ask(env, ctx, entry, key, kind, minRate));
+    ({ decision, held } = await ask(env, ctx, entry, key, hostKey, kind, minRate));
   }
   Object.assign(request.access, { containerId: entry.container_id, paused: decision.status === "paused" });
   switch (decision.status) {
     case "not_found":
     case "module_off":
+    case "foreign_host":
       throw NOT_FOUND;
     case "config_unavailable":
       throw new HttpError(500, { error: "config_unavailable" });
@@ -87,6 +95,7 @@ function admitLocally(
   ctx: ExecutionContext,
   entry: RouteEntry,
   key: RouteKey,
+  hostKey: RouteKey,
   kind: AdmitKind,
   allowPaused: boolean,
   minRate: number | null,
@@ -99,7 +108,7 @@ function admitLocally(
   if (module) countRequest(state, now);
   const prepared = preparedConfig(containerId);
   if (!prepared || prepared.config.config_version !== state.version || now - state.heardAt > STATE_TTL_MS) return null;
-  if (!prepared.keys.has(key) || (module && !prepared.config.modules[module])) return null;
+  if (!prepared.keys.has(key) || !prepared.keys.has(hostKey) || (module && !prepared.config.modules[module])) return null;
   if (state.paused !== null && (module || !allowPaused)) return null;
   if (module && !spendSlot(state, now)) return null;
   if (wantsTopUp(state, now, minRate)) topUp(env, ctx, containerId, state, minRate, now);
@@ -111,6 +120,7 @@ async function ask(
   ctx: ExecutionContext,
   entry: RouteEntry,
   key: RouteKey,
+  hostKey: RouteKey,
   kind: AdmitKind,
   minRate: number | null,
 ): Promise<{ decision: AdmitDecision; held: PreparedConfig | undefined }> {
@@ -119,7 +129,8 @@ async function ask(
   const state = stateFor(containerId, giveBackTo(env, containerId), keepAlive(ctx));
   const want = slotsToAsk(state, minRate, Date.now());
   const knownVersion = held?.config.config_version ?? 0;
-  const call = containerStub(env, containerId).admit({ containerId, key, kind, knownVersion, want });
+  const host = hostKey === key ? {} : { host: hostKey };
+  const call = containerStub(env, containerId).admit({ containerId, key, ...host, kind, knownVersion, want });
   if (want > 0) state.inflight = call;
   let decision: AdmitDecision;
   try {

@@ -4,7 +4,7 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import type { PreparedConfig } from "../pipeline/prepared-config";
 import { renderLoader } from "../loader-template/render";
-import { selectSite } from "../modules/site-select";
+import { requestHost, selectSite } from "../modules/site-select";
 import type { Site } from "../shared/edge-config";
 import { errorResponse, methodNotAllowed } from "../shared/errors";
 
@@ -38,10 +38,10 @@ function pageHost(request: Request): string | null {
 
 async function serveLoader(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const token = LOADER_FILE_RE.exec(request.params.file ?? "")?.[1];
-  if (!token) return errorResponse(404, "not_found");
+  const host = requestHost(request);
+  if (!token || !host) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `loader:${token}`, "loader");
-  const requestHost = new URL(request.url).hostname;
-  const site = selectSite(admission.prepared.config, requestHost, pageHost(request));
+  const site = selectSite(admission.prepared.config, host, pageHost(request));
   // Only a container with several sites picks the loader by the page: one site's is one file, cacheable as such.
   return loaderResponse(request, admission.prepared, site, admission.prepared.config.sites.length > 1);
 }

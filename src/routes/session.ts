@@ -1,6 +1,7 @@
 /**
  * The loader's calls back to the edge (contract rows 3-4): POST /boot (cookie
- * restoration) and POST /mark-session-detection (adblock/ITP reports).
+ * restoration) and POST /mark-session-detection (adblock/ITP reports). The loader token
+ * works only on its own container's hosts (section 8, checked in admission).
  */
 import type { RouterType } from "itty-router";
 import type { output, ZodType } from "zod";
@@ -8,19 +9,20 @@ import { containerStub } from "../bindings/stubs";
 import { parseGcs, strictestConsent } from "../modules/consent";
 import { parseCookieHeader, restoreCookies } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
-import { selectSite } from "../modules/site-select";
+import { requestHost, selectSite } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit, type Admission } from "../pipeline/admission";
 import { readJsonBody } from "../pipeline/json-body";
-import { markSessionSeen, sessionSeen } from "../pipeline/seen-sessions";
+import { markSessionStored, repeatOfStoredSession } from "../pipeline/seen-sessions";
 import type { Site } from "../shared/edge-config";
-import { HttpError, methodNotAllowed } from "../shared/errors";
+import { errorResponse, HttpError, methodNotAllowed } from "../shared/errors";
 import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
 
 type Args = [Env, ExecutionContext];
 type BrowserDetection = output<typeof browserDetectionSchema>;
 
 const MAX_BODY_BYTES = 4096;
+const NOT_FOUND = new HttpError(404, { error: "not_found" });
 
 export async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<T> {
   const result = schema.safeParse(await readJsonBody(request, MAX_BODY_BYTES, "invalid_body"));
@@ -38,8 +40,10 @@ function withCors(response: Response, request: Request, hosts: ReadonlySet<strin
 
 async function boot(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, bootSchema);
+  const host = requestHost(request);
+  if (!host) throw NOT_FOUND;
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "boot");
-  const site = selectSite(admission.prepared.config, new URL(request.url).hostname, body.host ?? null);
+  const site = selectSite(admission.prepared.config, host, body.host ?? null);
   return bootResponse(request, env, admission, site, body.gcs);
 }
 
@@ -71,14 +75,20 @@ export async function bootResponse(request: EdgeRequest, env: Env, admission: Ad
 
 async function markSessionDetection(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, browserDetectionSchema);
+  const host = requestHost(request);
+  if (!host) throw NOT_FOUND;
   // A repeat of a session this isolate already stored: idempotent, and no object call.
-  if (sessionSeen(body.loader_token, body.session_id)) return Response.json({ accepted: true }, { status: 202 });
+  const known = repeatOfStoredSession(body.loader_token, body.session_id, host);
+  if (known) return withCors(Response.json({ accepted: true }, { status: 202 }), request, known.hosts);
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "detection");
-  const site = selectSite(admission.prepared.config, new URL(request.url).hostname, request.headers.get("X-Public-Host"));
+  const site = selectSite(admission.prepared.config, host, request.headers.get("X-Public-Host"));
   return detectionResponse(request, env, admission, site, body);
 }
 
-/** Stores one session's report for `site` (contract row 4), for the fixed and the per-site path. */
+/**
+ * Stores one session's report for `site` (contract row 4), for the fixed and the per-site
+ * path: 404 with adblock_itp_detection off, 429 past the container's rate of new sessions.
+ */
 export async function detectionResponse(
   request: EdgeRequest,
   env: Env,
@@ -86,9 +96,13 @@ export async function detectionResponse(
   site: Site,
   body: BrowserDetection,
 ) {
-  await containerStub(env, admission.entry.container_id).recordDetection({ ...body, site_id: site.site_id });
-  markSessionSeen(body.loader_token, body.session_id);
-  return withCors(Response.json({ accepted: true }, { status: 202 }), request, admission.prepared.hosts);
+  const { config, hosts } = admission.prepared;
+  if (!config.modules.adblock_itp_detection) throw NOT_FOUND;
+  const containerId = admission.entry.container_id;
+  const outcome = await containerStub(env, containerId).recordDetection({ ...body, site_id: site.site_id });
+  if (outcome === "rate_limited") return withCors(errorResponse(429, "rate_limited"), request, hosts);
+  markSessionStored(body.loader_token, body.session_id, containerId);
+  return withCors(Response.json({ accepted: true }, { status: 202 }), request, hosts);
 }
 
 export function sessionRoutes(router: RouterType<EdgeRequest, Args>) {

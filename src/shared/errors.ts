@@ -16,6 +16,7 @@ export type EdgeErrorCode =
   | "origin_timeout"
   | "method_not_allowed"
   | "payload_too_large"
+  | "rate_limited"
   | "internal_error";
 
 /** What the control-plane functions answer besides those (edge contract section 7). */

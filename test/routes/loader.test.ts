@@ -34,7 +34,7 @@ describe("GET /l/{loader_token}.js (row 2)", () => {
   it("a foreign page host falls back to the first site", async () => {
     const config = makeTwoSiteConfig("loaderforeign");
     await pushConfig(config);
-    const response = await edgeFetch(`https://x.edge.test/l/${config.loader_token}.js`, {
+    const response = await edgeFetch(`https://loaderforeign.edge.test/l/${config.loader_token}.js`, {
       headers: { Referer: "https://evil.test/" },
     });
     expect(response.headers.get("ETag")).toContain(config.sites[0]!.site_id);
@@ -43,19 +43,20 @@ describe("GET /l/{loader_token}.js (row 2)", () => {
   it("404 for unknown or malformed tokens, 402 when paused", async () => {
     const config = makeConfig("loaderpause");
     await pushConfig(config);
-    expect((await edgeFetch("https://x.edge.test/l/lt_unknown_0123456789abcdef.js")).status).toBe(404);
-    expect((await edgeFetch("https://x.edge.test/l/short.js")).status).toBe(404);
-    expect((await edgeFetch(`https://x.edge.test/l/${config.loader_token}.css`)).status).toBe(404);
-    await admin(`containers/${config.container_id}/pause`, { method: "POST", json: { reason: "usage_limit" } });
-    const paused = await edgeFetch(`https://x.edge.test/l/${config.loader_token}.js`);
+    expect((await edgeFetch("https://loaderpause.edge.test/l/lt_unknown_0123456789abcdef.js")).status).toBe(404);
+    expect((await edgeFetch("https://loaderpause.edge.test/l/short.js")).status).toBe(404);
+    expect((await edgeFetch(`https://loaderpause.edge.test/l/${config.loader_token}.css`)).status).toBe(404);
+    // An operator's pause: a usage_limit pause on this unlimited plan would lift itself.
+    await admin(`containers/${config.container_id}/pause`, { method: "POST", json: { reason: "ops" } });
+    const paused = await edgeFetch(`https://loaderpause.edge.test/l/${config.loader_token}.js`);
     expect(paused.status).toBe(402);
-    expect(await paused.json()).toEqual({ error: "container_paused", reason: "usage_limit" });
+    expect(await paused.json()).toEqual({ error: "container_paused", reason: "ops" });
   });
 
   it("loader requests are not billed", async () => {
     const config = makeConfig("loadercount");
     await pushConfig(config);
-    await edgeFetch(`https://x.edge.test/l/${config.loader_token}.js`);
+    await edgeFetch(`https://loadercount.edge.test/l/${config.loader_token}.js`);
     const body = await (await admin(`containers/${config.container_id}`)).json<{ usage: { month_requests: number } }>();
     expect(body.usage.month_requests).toBe(0);
   });

@@ -47,7 +47,7 @@ describe("multi-domain: one container, several sites", () => {
     expect((await pushConfig(config)).status).toBe(200);
     await edgeFetch("https://www.mds.test/a", { headers: { Host: "www.mds.test" } });
     await edgeFetch("https://www.mds-blog.test/a", { headers: { Host: "www.mds-blog.test" } });
-    await edgeFetch(`https://x.edge.test/k/ct_mds_blog_0123456789abcdef?p=${encodeRecoveryParam("/collect?v=1")}`);
+    await edgeFetch(`https://mds.edge.test/k/ct_mds_blog_0123456789abcdef?p=${encodeRecoveryParam("/collect?v=1")}`);
     const body = await (await admin(`containers/${config.container_id}`)).json<{ usage: { day_requests: number } }>();
     expect(body.usage.day_requests).toBe(3);
   });

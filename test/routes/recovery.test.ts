@@ -53,7 +53,7 @@ describe("/k/{container_token}?p= (row 5)", () => {
     await pushConfig(config);
     const p = encodeRecoveryParam("/g/collect?v=2");
     expect((await edgeFetch(`https://x.edge.test/k/ct_nobody_0123456789abcdef?p=${p}`)).status).toBe(404);
-    expect((await edgeFetch(`https://x.edge.test/k/${config.sites[0]!.container_token}?p=${p}`)).status).toBe(404);
+    expect((await edgeFetch(`https://www.recoveroff.test/k/${config.sites[0]!.container_token}?p=${p}`)).status).toBe(404);
     expect(outbound.requests).toHaveLength(0);
   });
 

@@ -88,11 +88,11 @@ describe("POST /mark-session-detection (row 4)", () => {
     const report = { loader_token: config.loader_token, session_id: "session-0001", adblock: true, itp: false };
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
-        edgeFetch("https://x.edge.test/mark-session-detection", { method: "POST", body: JSON.stringify(report) }),
+        edgeFetch("https://detect.edge.test/mark-session-detection", { method: "POST", body: JSON.stringify(report) }),
       ),
     );
     expect(responses.every((r) => r.status === 202)).toBe(true);
-    await edgeFetch("https://x.edge.test/mark-session-detection", {
+    await edgeFetch("https://detect.edge.test/mark-session-detection", {
       method: "POST",
       body: JSON.stringify({ ...report, session_id: "session-0002", adblock: false }),
     });
