@@ -1,10 +1,12 @@
 /**
  * DNS answers behind one small interface. With env DNS_RESOLVER (`host:port`)
- * the functions ask that DNS server directly (Deno.resolveDns over UDP/TCP):
+ * the functions ask that DNS server directly (dns2's client over UDP/TCP):
  * locally the loopback server of scripts/dev/dns/, or any resolver an operator
  * names. Otherwise DNS-over-HTTPS (JSON API, env DNS_DOH_URL, default
  * Cloudflare's https://cloudflare-dns.com/dns-query).
  */
+import dns2 from "dns2";
+
 export type RecordType = "TXT" | "CNAME" | "A" | "AAAA" | "CAA";
 
 /** CAA values read `<tag> <value>`, e.g. `issue letsencrypt.org`. */
@@ -19,33 +21,38 @@ export interface DnsResolver {
 
 const TIMEOUT_MS = 5_000;
 
-/** Queries one DNS server (`host:port`) directly. */
+/** One answer record as dns2 decodes it. */
+type Dns2Record = { type: number; data?: string[]; domain?: string; address?: string; tag?: string; value?: string };
+
+/**
+ * Queries one DNS server (`host:port`) directly, over UDP (TCP when truncated), with dns2's
+ * client: Deno.resolveDns answers every `*.localhost` name itself (RFC 6761), without asking
+ * the server, so it cannot verify the local demo domains.
+ */
 export function nameServerResolver(hostPort: string): DnsResolver {
   const match = /^(\[[0-9a-f:]+\]|[^:]+):(\d{1,5})$/i.exec(hostPort.trim());
   if (!match) throw new Error(`DNS_RESOLVER must be host:port, got ${hostPort}`);
-  const nameServer = { ipAddr: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]) };
+  const ip = match[1]!.replace(/^\[|\]$/g, "");
+  const query = dns2.UDPClient({ dns: ip, port: Number(match[2]), socketType: ip.includes(":") ? "udp6" : "udp4", timeout: TIMEOUT_MS });
   return {
     async lookup(name, type) {
       try {
-        const signal = AbortSignal.timeout(TIMEOUT_MS);
-        // deno-lint-ignore no-explicit-any
-        const records: any[] = await Deno.resolveDns(name, type as any, { nameServer, signal });
-        return { kind: "records", values: records.map((record) => asText(type, record)) };
+        const answer = await query(name, type);
+        if (answer.header.rcode === 3) return { kind: "none" };
+        if (answer.header.rcode !== 0) return { kind: "error", message: `DNS rcode ${answer.header.rcode}` };
+        const records = (answer.answers as Dns2Record[]).filter((record) => record.type === TYPE_CODES[type]);
+        return records.length ? { kind: "records", values: records.map((record) => asText(type, record)) } : { kind: "none" };
       } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return { kind: "none" };
         return { kind: "error", message: error instanceof Error ? error.message : String(error) };
       }
     },
   };
 }
 
-function asText(type: RecordType, record: unknown): string {
-  if (type === "TXT") return (record as string[]).join("");
-  if (type === "CAA") {
-    const caa = record as { tag: string; value: string };
-    return `${caa.tag.toLowerCase()} ${caa.value}`;
-  }
-  return normaliseName(String(record));
+function asText(type: RecordType, record: Dns2Record): string {
+  if (type === "TXT") return (record.data ?? []).join("");
+  if (type === "CAA") return `${(record.tag ?? "").toLowerCase()} ${record.value ?? ""}`;
+  return normaliseName(record.domain ?? record.address ?? "");
 }
 
 const TYPE_CODES: Record<RecordType, number> = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, CAA: 257 };
