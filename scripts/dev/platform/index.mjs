@@ -148,7 +148,7 @@ async function start(options, paths, cleanups, log) {
   for (const [host, before, after] of await verifyDemoDomains({
     functionsUrl, ownerJwt: await ownerJwt, containerIds: demoIds, local: domainServices.local,
   })) log(`domains: ${host} ${before === after ? after : `${before} -> ${after}${after === "verified" ? " (routed)" : ""}`}`);
-  await enableSameOriginDemo(sql, DEMO_CLIENT_ID);
+  await enableSameOriginDemo({ sql, clientId: DEMO_CLIENT_ID, functionsUrl, ownerJwt: await ownerJwt });
   const confirmed = await firstSync(sql, admin, controlPlane);
   log(`sync: ${confirmed} container(s) confirmed at the edge`);
 
@@ -170,6 +170,9 @@ async function start(options, paths, cleanups, log) {
     dashboard_url: dashboard.url,
     sgtm_standin_url: sgtm.url,
     provisioner_url: provisioner.url,
+    dns_resolver: domainServices.resolver,
+    // The local DNS server's records API (null when DNS_RESOLVER named another server).
+    dns_records_url: domainServices.local ? `${domainServices.local.http}/records` : null,
     provisioner_token: secrets.provisioner_token,
     edge_admin_token: secrets.edge_admin_token,
     edge_auth_secret: secrets.edge_auth_secret,

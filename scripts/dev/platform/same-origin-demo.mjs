@@ -9,31 +9,38 @@ import { INSTALL_COMMAND, installedProxy, startSiteProxy } from "./site-proxy.mj
 export const SAME_ORIGIN_DEMO = { host: "news.localhost", prefix: "/metrics" };
 
 /**
- * Before the first sync: the demo site in same-origin mode with a forward secret of its own (the
- * sites trigger bumps the container's config_version). Idempotent. What
- * POST sgtm-containers/{id}/same-origin does for a customer, done in SQL as the seed does the rest.
+ * The demo site in same-origin mode, as its owner would set it: POST sgtm-containers/{id}/same-origin
+ * (a forward secret of its own, confirmed at the edge before the 200; the same prefix again changes nothing).
  */
-export async function enableSameOriginDemo(sql, clientId) {
-  await sql`
-    update public.sites s set
-      path_prefix = ${SAME_ORIGIN_DEMO.prefix},
-      forward_secret = coalesce(s.forward_secret, public.new_url_safe_token(32))
-    from public.sgtm_containers c
-    where c.id = s.container_id and c.client_id = ${clientId} and public.edge_config_live(c.status)
-      and s.primary_host = ${SAME_ORIGIN_DEMO.host} and s.path_prefix is distinct from ${SAME_ORIGIN_DEMO.prefix}`;
+export async function enableSameOriginDemo({ sql, clientId, functionsUrl, ownerJwt }) {
+  const row = await demoSite(sql, clientId);
+  if (!row) return;
+  const response = await fetch(`${functionsUrl}/sgtm-containers/${row.container_id}/same-origin`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ownerJwt}`, "content-type": "application/json" },
+    body: JSON.stringify({ site_id: row.site_id, path_prefix: SAME_ORIGIN_DEMO.prefix }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`same-origin demo: sgtm-containers/…/same-origin answered ${response.status} ${await response.text()}`);
+  }
+}
+
+async function demoSite(sql, clientId) {
+  const [row] = await sql`
+    select s.id as site_id, c.id as container_id, c.edge_hostname
+    from public.sites s join public.sgtm_containers c on c.id = s.container_id
+    where c.client_id = ${clientId} and public.edge_config_live(c.status) and s.primary_host = ${SAME_ORIGIN_DEMO.host}`;
+  return row;
 }
 
 /**
- * After the first sync: the demo site behind nginx or Caddy on 127.0.0.1:`port`.
+ * Then: the demo site behind nginx or Caddy on 127.0.0.1:`port`.
  * @returns {Promise<{ url, proxy, prefix, container_id, pid, stop() } | { skipped: string }>}
  */
 export async function startSameOriginDemo({ sql, admin, clientId, edgeUrl, port, dir, onSpawn }) {
   const kind = ["nginx", "caddy"].find((candidate) => installedProxy(candidate));
   if (!kind) return { skipped: `needs nginx or Caddy; install with: ${INSTALL_COMMAND}` };
-  const [row] = await sql`
-    select s.id as site_id, c.id as container_id, c.edge_hostname
-    from public.sites s join public.sgtm_containers c on c.id = s.container_id
-    where c.client_id = ${clientId} and public.edge_config_live(c.status) and s.primary_host = ${SAME_ORIGIN_DEMO.host}`;
+  const row = await demoSite(sql, clientId);
   if (!row) return { skipped: `no live demo site ${SAME_ORIGIN_DEMO.host}` };
 
   const held = await admin.get(row.container_id);
