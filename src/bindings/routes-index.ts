@@ -2,14 +2,16 @@
  * The routing index, sharded by key: each key lives in one of ROUTE_SHARDS RoutesIndex
  * objects, so misses and floods of unknown keys spread over them instead of landing on one.
  * A claim spans shards and keeps section 2's rule (a key has one owner; a push that would
- * take another container's key is refused whole):
- * 1. every shard holding one of the new keys is checked: a key owned elsewhere refuses the
- *    push before anything changes;
- * 2. every shard replaces the container's keys with its part of the new set, atomically
- *    per shard (and re-checks ownership);
- * 3. if a shard refused in step 2 (another container claimed the key between 1 and 2),
- *    every shard gets the previous set back, and the push is refused.
- * Every shard is written, so keys a crash left behind in a shard are replaced by the next push.
+ * take another container's key is refused whole). It touches the shards of the new keys
+ * and of the previous ones:
+ * 1. each shard holding a new key is checked: a key owned elsewhere refuses the push before
+ *    anything changes;
+ * 2. each shard replaces the container's keys with its part of the new set, atomically per
+ *    shard (re-checking ownership);
+ * 3. if a shard refused in step 2 (another container claimed the key between 1 and 2), the
+ *    same shards get the previous set back, and the push is refused.
+ * An object that dies between 2 and 3 leaves the keys it had claimed: they route to it, and
+ * it answers 404 for keys it does not own; its next push or delete (every shard) clears them.
  */
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
 import type { ClaimResult } from "./protocol";
@@ -44,16 +46,17 @@ export async function claimRoutes(
   previous: RouteEntry[],
 ): Promise<ClaimResult> {
   const parts = byShard(entries);
+  const before = byShard(previous);
+  const touched = allShards().filter((n) => parts[n]!.length > 0 || before[n]!.length > 0);
   const conflicts = await Promise.all(
-    parts.map((part, n) => (part.length ? routesShard(env, n).conflict(containerId, part.map((e) => e.key)) : null)),
+    touched.map((n) => (parts[n]!.length ? routesShard(env, n).conflict(containerId, parts[n]!.map((e) => e.key)) : null)),
   );
   const early = conflicts.find((conflict) => conflict !== null);
   if (early) return { ok: false, ...early };
-  const claims = await Promise.all(parts.map((part, n) => routesShard(env, n).claim(containerId, part)));
+  const claims = await Promise.all(touched.map((n) => routesShard(env, n).claim(containerId, parts[n]!)));
   const late = claims.find((claim) => !claim.ok);
   if (late) {
-    const before = byShard(previous);
-    await Promise.all(before.map((part, n) => routesShard(env, n).claim(containerId, part)));
+    await Promise.all(touched.map((n) => routesShard(env, n).claim(containerId, before[n]!)));
     return late;
   }
   return { ok: true, released: claims.flatMap((claim) => (claim.ok ? claim.released : [])) };

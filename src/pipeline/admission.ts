@@ -138,7 +138,7 @@ async function ask(
   } finally {
     if (state.inflight === call) state.inflight = null;
   }
-  remember(ctx, containerId, state, decision, false);
+  remember(ctx, containerId, state, decision, want, false);
   return { decision, held };
 }
 
@@ -152,7 +152,7 @@ function topUp(env: Env, ctx: ExecutionContext, containerId: string, state: Know
     call.then(
       (decision) => {
         state.inflight = null;
-        remember(ctx, containerId, state, decision, true);
+        remember(ctx, containerId, state, decision, want, true);
       },
       (error: unknown) => {
         state.inflight = null;
@@ -167,12 +167,19 @@ function topUp(env: Env, ctx: ExecutionContext, containerId: string, state: Know
  * container is gone (an admission's can mean only that key): forgotten, so its next requests
  * go to the object, which answers 404.
  */
-function remember(ctx: ExecutionContext, containerId: string, state: Known, decision: AdmitDecision, topUp: boolean): void {
+function remember(
+  ctx: ExecutionContext,
+  containerId: string,
+  state: Known,
+  decision: AdmitDecision,
+  asked: number,
+  topUp: boolean,
+): void {
   if (decision.status === "ok" || decision.status === "paused") {
     if (decision.config && !state.ended) prepareConfig(decision.config);
     const paused = decision.status === "paused" ? decision.reason : null;
     const lease = decision.status === "ok" ? decision.lease : undefined;
-    heard(containerId, state, { version: decision.version, paused, lease }, Date.now(), keepAlive(ctx));
+    heard(containerId, state, { version: decision.version, paused, lease, asked }, Date.now(), keepAlive(ctx));
   } else if (decision.status === "not_found" && topUp && !state.ended) {
     ctx.waitUntil(endLease(containerId));
     forgetPreparedConfig(containerId);

@@ -40,6 +40,8 @@ export interface Word {
   version: number;
   paused: string | null;
   lease?: Lease;
+  /** Slots the ask wanted: none granted (near the limit, counted modules off) holds asking back for REFRESH_MS. */
+  asked: number;
 }
 
 export interface Known {
@@ -53,6 +55,8 @@ export interface Known {
   inflight: Promise<unknown> | null;
   /** Forgotten (endLease) while an ask was in flight: what it brings goes straight back. */
   ended: boolean;
+  /** When the object last granted nothing of what was asked. */
+  refusedAt: number;
   giveBack: GiveBack;
   /** Counted requests this second and in the previous one: sizes the block. */
   second: number;
@@ -84,7 +88,7 @@ export function spendSlot(state: Known, now: number): boolean {
 
 /** Slots to ask for now (to fill one block): 0 when quiet (under `minRate`), strict, or already asking. */
 export function slotsToAsk(state: Known | undefined, minRate: number | null, now: number): number {
-  if (minRate === null || state?.inflight) return 0;
+  if (minRate === null || state?.inflight || (state && now - state.refusedAt < REFRESH_MS)) return 0;
   const lastSecond = state?.previous ?? 0;
   if (lastSecond < minRate) return 0;
   const block = Math.min(MAX_BLOCK, Math.max(MIN_BLOCK, Math.ceil(lastSecond * BLOCK_SECONDS)));
@@ -106,7 +110,7 @@ export function stateFor(containerId: string, giveBack: GiveBack, keepAlive: Kee
     const evicted = known.evicting(containerId);
     if (evicted !== undefined) keepAlive(endLease(evicted));
     state = {
-      version: 0, paused: null, heardAt: 0, slots: 0, day: "", expires: 0, inflight: null, ended: false, giveBack,
+      version: 0, paused: null, heardAt: 0, slots: 0, day: "", expires: 0, inflight: null, ended: false, refusedAt: 0, giveBack,
       second: 0, count: 0, previous: 0,
     };
     known.set(containerId, state);
@@ -121,6 +125,7 @@ export function stateFor(containerId: string, giveBack: GiveBack, keepAlive: Kee
  */
 export function heard(containerId: string, state: Known, word: Word, now: number, keepAlive: KeepAlive): void {
   const lease = word.lease;
+  if (word.asked > 0 && !(lease && lease.slots > 0)) state.refusedAt = now;
   if (lease && lease.slots > 0) {
     if (state.slots > 0 && state.day !== lease.day) keepAlive(giveBackRest(containerId, state));
     state.slots += lease.slots;

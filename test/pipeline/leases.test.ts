@@ -38,7 +38,7 @@ function holding(slots: number, now = SECOND, giveBack?: GiveBack) {
   const id = containerId();
   const r = recorder(giveBack);
   const state = stateFor(id, r.giveBack, r.keepAlive);
-  heard(id, state, { version: 1, paused: null, lease: { slots, day: DAY } }, now, r.keepAlive);
+  heard(id, state, { version: 1, paused: null, lease: { slots, day: DAY }, asked: Math.max(slots, 1) }, now, r.keepAlive);
   return { id, state, ...r };
 }
 
@@ -66,7 +66,10 @@ describe("asking for slots", () => {
     expect(slotsToAsk(state, 0, SECOND + 3_000)).toBe(MAX_BLOCK);
   });
 
-  it("not while an ask is in flight, not when strict, not under the minimum rate", () => {
+  it("not while an ask is in flight, not when strict, not under the minimum rate, not for a second after a refusal", () => {
+    const refused = holding(0);
+    expect(slotsToAsk(refused.state, 0, SECOND + 10)).toBe(0);
+    expect(slotsToAsk(refused.state, 0, SECOND + REFRESH_MS)).toBe(MIN_BLOCK);
     const { state } = holding(0);
     expect(slotsToAsk(state, null, SECOND)).toBe(0);
     expect(slotsToAsk(state, 200, SECOND)).toBe(0);
@@ -92,7 +95,7 @@ describe("holding a lease", () => {
   it("covers exactly its slots, for its lifetime after the last top-up", () => {
     const { id, state, keepAlive } = holding(3);
     expect([1, 2, 3, 4].map(() => spendSlot(state, SECOND + 1))).toEqual([true, true, true, false]);
-    heard(id, state, { version: 1, paused: null, lease: { slots: 2, day: DAY } }, SECOND + 5_000, keepAlive);
+    heard(id, state, { version: 1, paused: null, lease: { slots: 2, day: DAY }, asked: 0 }, SECOND + 5_000, keepAlive);
     expect(spendSlot(state, SECOND + 5_000 + LEASE_TTL_MS - 1)).toBe(true);
     expect(spendSlot(state, SECOND + 5_000 + LEASE_TTL_MS)).toBe(false);
   });
@@ -107,13 +110,13 @@ describe("holding a lease", () => {
 
     const paused = containerId();
     const pausedState = stateFor(paused, giveBack, keepAlive);
-    heard(paused, pausedState, { version: 1, paused: null, lease: { slots: 3, day: DAY } }, SECOND, keepAlive);
-    heard(paused, pausedState, { version: 1, paused: "ops", lease: undefined }, SECOND, keepAlive);
+    heard(paused, pausedState, { version: 1, paused: null, lease: { slots: 3, day: DAY }, asked: 0 }, SECOND, keepAlive);
+    heard(paused, pausedState, { version: 1, paused: "ops", lease: undefined, asked: 0 }, SECOND, keepAlive);
     expect(given).toContainEqual({ slots: 3, day: DAY });
     expect(spendSlot(pausedState, SECOND)).toBe(false);
 
     const later = containerId();
-    heard(later, stateFor(later, giveBack, keepAlive), { version: 1, paused: null, lease: { slots: 2, day: "2026-11-24" } }, Date.now(), keepAlive);
+    heard(later, stateFor(later, giveBack, keepAlive), { version: 1, paused: null, lease: { slots: 2, day: "2026-11-24" }, asked: 0 }, Date.now(), keepAlive);
     await vi.waitFor(() => expect(given).toContainEqual({ slots: 2, day: "2026-11-24" }), { timeout: LEASE_TTL_MS * 2 });
     await Promise.all(kept);
     expect(given).toHaveLength(3);
@@ -121,7 +124,7 @@ describe("holding a lease", () => {
 
   it("slots of another day join only after the old day's rest went back", () => {
     const { id, state, given, keepAlive } = holding(4);
-    heard(id, state, { version: 1, paused: null, lease: { slots: 6, day: "2026-11-24" } }, SECOND, keepAlive);
+    heard(id, state, { version: 1, paused: null, lease: { slots: 6, day: "2026-11-24" }, asked: 0 }, SECOND, keepAlive);
     expect(given).toEqual([{ slots: 4, day: DAY }]);
     expect(state.slots).toBe(6);
   });
@@ -133,7 +136,7 @@ describe("holding a lease", () => {
     let answer!: () => void;
     state.inflight = new Promise<void>((resolve) => (answer = resolve));
     const ended = endLease(id);
-    heard(id, state, { version: 1, paused: null, lease: { slots: 7, day: DAY } }, SECOND, keepAlive);
+    heard(id, state, { version: 1, paused: null, lease: { slots: 7, day: DAY }, asked: 0 }, SECOND, keepAlive);
     answer();
     await ended;
     expect(given).toEqual([{ slots: 7, day: DAY }]);
