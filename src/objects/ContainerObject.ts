@@ -12,6 +12,7 @@ import { parseEdgeConfig, type EdgeConfig } from "../shared/edge-config";
 import { routeEntries, type RouteKey } from "../shared/routing-keys";
 import { CookieStore } from "./cookie-store";
 import { DetectionLimit } from "./detection-limit";
+import { logObjectKey } from "../modules/log-query";
 import { Outbox } from "./outbox";
 import {
   COUNTED_KINDS,
@@ -30,6 +31,7 @@ import {
 import { claimRoutes, releaseRoutes } from "../bindings/routes-index";
 import { USAGE_LIMIT_REASON } from "../shared/ids";
 import { sqlTag, type Sql } from "./sql";
+import { TrafficCounter, type TrafficRow } from "./traffic";
 import { UsageCounter, utcDay } from "./usage";
 
 const FALLBACK_RETRY_MS = 5_000;
@@ -47,6 +49,7 @@ export class ContainerObject extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly usage: UsageCounter;
   private readonly cookies: CookieStore;
+  private readonly traffic: TrafficCounter;
   private readonly logs: Outbox;
   private readonly detections: Outbox;
   private readonly detectionLimit = new DetectionLimit();
@@ -66,6 +69,7 @@ export class ContainerObject extends DurableObject<Env> {
     this.sql`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
     this.usage = new UsageCounter(this.sql);
     this.cookies = new CookieStore(this.sql);
+    this.traffic = new TrafficCounter(this.sql);
     this.logs = new Outbox(this.sql, ctx.storage, "logs", MAX_PENDING_LOG_LINES);
     this.detections = new Outbox(this.sql, ctx.storage, "detections", MAX_PENDING_DETECTIONS);
     this.loadState();
@@ -183,7 +187,9 @@ export class ContainerObject extends DurableObject<Env> {
     const now = Date.now();
     const keeper = this.config?.cookie_keeper;
     this.ctx.storage.transactionSync(() => {
-      this.logs.append(reports.map((report) => report.logLine).join("\n"), reports.length);
+      const lines = reports.map((report) => report.logLine);
+      this.logs.append(lines.join("\n"), reports.length);
+      this.traffic.record(lines, now);
       for (const { preserve } of reports) {
         if (preserve && keeper?.restore) {
           this.cookies.record(preserve.siteId, preserve.fpid, preserve, keeper.require_consent, now);
@@ -260,6 +266,11 @@ export class ContainerObject extends DurableObject<Env> {
     return this.config && !this.deleted ? this.usage.range(from, to) : null;
   }
 
+  /** Requests per UTC hour (traffic.ts); null for no container. */
+  trafficRange(from: string, to: string): TrafficRow[] | null {
+    return this.config && !this.deleted ? this.traffic.range(from, to) : null;
+  }
+
   pause(reason: string): PauseState | undefined {
     if (!this.config || this.deleted) return undefined;
     this.setPause(reason, Date.now());
@@ -320,7 +331,7 @@ export class ContainerObject extends DurableObject<Env> {
     const batch = this.logs.takeBatch(LOG_BATCH);
     if (!batch) return Infinity;
     const day = new Date().toISOString().slice(0, 10);
-    const key = `logs/${this.containerId ?? "unknown"}/${day}/${batch.firstId}-${batch.lastId}.ndjson`;
+    const key = logObjectKey(this.containerId ?? "unknown", day, batch.firstId, batch.lastId);
     try {
       await this.env.LOGS.put(key, batch.bodies.join("\n") + "\n", {
         httpMetadata: { contentType: "application/x-ndjson" },

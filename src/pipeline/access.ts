@@ -7,6 +7,9 @@ import type { IRequest } from "itty-router";
 import type { AccessReport, PreserveReport } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
+import type { BotVerdict } from "../modules/bot-filter";
+import { pathUnderPrefix } from "../modules/same-origin";
+import type { EndpointKind } from "../shared/site-endpoints";
 import type { SiteView } from "./site-view";
 
 export interface AccessNote {
@@ -19,6 +22,10 @@ export interface AccessNote {
   preserve?: PreserveReport;
   /** Site, prefix, proxy and per-site endpoint of a request on a routed host (site-view.ts). */
   view?: SiteView;
+  /** The bot filter's verdict, when it ran (power-ups.ts). */
+  bot?: BotVerdict;
+  /** Refused at the edge by a power-up, before admission: never counted. */
+  blocked?: "ip" | "bot";
 }
 
 /** A public request with its access note, as the Worker entry hands it on. */
@@ -41,7 +48,7 @@ export function recordAccess(
     container_id: note.containerId ?? "",
     site_id: note.siteId ?? null,
     host: note.host ?? url.hostname,
-    path_class: pathClass(url.pathname),
+    path_class: pathClassOf(url.pathname, note.view),
     method: request.method,
     status,
     latency_ms: Date.now() - started,
@@ -49,6 +56,8 @@ export function recordAccess(
     paused: note.paused ?? false,
     country: (request.cf?.country as string | undefined) ?? null,
     config_version: note.configVersion ?? 0,
+    ...(note.bot ? { bot: note.bot.bot } : {}),
+    ...(note.blocked ? { blocked: note.blocked } : {}),
   };
   try {
     env.ACCESS_LOG.writeDataPoint(analyticsDataPoint(entry));
@@ -56,6 +65,20 @@ export function recordAccess(
     console.warn(`analytics engine write failed: ${String(error)}`);
   }
   if (note.containerId) handOff(env, ctx, note.containerId, { logLine: logLine(entry), preserve: note.preserve });
+}
+
+/** A site's own endpoint paths (section 9) and paths under its prefix (section 10) are classed as what they serve. */
+const ENDPOINT_PATH_CLASS: Record<EndpointKind, AccessLogEntry["path_class"]> = {
+  loader: "loader",
+  gtm: "gtm",
+  hit: "collect",
+  boot: "boot",
+  detect: "detection",
+};
+
+function pathClassOf(pathname: string, view: SiteView | undefined): AccessLogEntry["path_class"] {
+  if (view?.endpoint) return ENDPOINT_PATH_CLASS[view.endpoint.kind];
+  return pathClass((view?.prefix && pathUnderPrefix(pathname, view.prefix)) || pathname);
 }
 
 /**

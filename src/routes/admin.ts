@@ -13,6 +13,7 @@ import { parseRouteKey, routeEntries } from "../shared/routing-keys";
 import { UUID_RE } from "../shared/ids";
 import { deriveSiteEndpoints } from "../shared/site-endpoints";
 import { bearerToken, secretMatches } from "../shared/secrets";
+import { getLogs, getTraffic } from "./admin-logs";
 
 type Args = [Env, ExecutionContext];
 
@@ -174,6 +175,8 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .get("/_edge/admin/containers/:id", getContainer)
     .get("/_edge/admin/containers/:id/usage", getUsage)
     .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
+    .get("/_edge/admin/containers/:id/logs", getLogs)
+    .get("/_edge/admin/containers/:id/traffic", getTraffic)
     .post("/_edge/admin/containers/:id/pause", pause)
     .post("/_edge/admin/containers/:id/resume", resume)
     .delete("/_edge/admin/containers/:id", remove)
@@ -183,6 +186,8 @@ export function adminRoutes(router: RouterType<IRequest, Args>) {
     .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
     .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
     .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
+    .all("/_edge/admin/containers/:id/logs", methodNotAllowed(["GET"]))
+    .all("/_edge/admin/containers/:id/traffic", methodNotAllowed(["GET"]))
     .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
     .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
     .all("/_edge/admin/routes/:key", methodNotAllowed(["GET"]))
