@@ -27,10 +27,25 @@ export type Resolved = { entry: RouteEntry; fromCache: boolean } | null;
 export async function resolveRoute(env: Env, ctx: ExecutionContext, key: RouteKey): Promise<Resolved> {
   const now = Date.now();
   const cached = known.get(key);
-  if (cached && cached.expires > now) return { entry: cached.entry, fromCache: true };
+  if (cached) {
+    // A hint past its TTL still serves (the object, or the prepared config's keys, re-check
+    // ownership) while it is refreshed in the background: no request waits on KV for it.
+    if (cached.expires <= now) {
+      cached.expires = now + POSITIVE_TTL_MS;
+      ctx.waitUntil(lookUp(env, ctx, key));
+    }
+    return { entry: cached.entry, fromCache: true };
+  }
   if ((unknown.get(key) ?? 0) > now) return null;
+  return lookUp(env, ctx, key);
+}
+
+/** KV, then the index; what they say is remembered. */
+async function lookUp(env: Env, ctx: ExecutionContext, key: RouteKey): Promise<Resolved> {
+  const now = Date.now();
   const fromKv = await readCachedRoute(env.EDGE_CACHE, key);
   if (fromKv === UNROUTED) {
+    known.delete(key);
     unknown.set(key, now + NEGATIVE_TTL_MS);
     return null;
   }
