@@ -34,6 +34,12 @@ export function requestHost(request: Request): string | null {
   return normalizeHost(request.headers.get("Host") ?? request.headers.get("X-Forwarded-Host") ?? new URL(request.url).host);
 }
 
+/** The page's host for the origin (X-Forwarded-Host): X-Public-Host when it is a host of the same container, else the request host. */
+export function publicHostOf(request: Request, containerHosts: ReadonlySet<string>, requestHost: string): string {
+  const claimed = normalizeHost(request.headers.get("X-Public-Host"));
+  return claimed && containerHosts.has(claimed) ? claimed : requestHost;
+}
+
 export function selectSite(config: EdgeConfig, requestHost: string, publicHostHeader: string | null): Site {
   const publicHost = normalizeHost(publicHostHeader);
   const viaPublicHost = publicHost === null ? undefined : siteOwning(config, publicHost);

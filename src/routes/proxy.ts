@@ -7,7 +7,7 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { preflightResponse } from "../modules/cors";
-import { normalizeHost, requestHost, selectSite } from "../modules/site-select";
+import { publicHostOf, requestHost, selectSite } from "../modules/site-select";
 import { errorResponse } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
@@ -27,13 +27,12 @@ async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const admission = await admit(env, ctx, request, `host:${host}`, "proxy");
   const { config, hosts } = admission.prepared;
   const site = selectSite(config, host, request.headers.get("X-Public-Host"));
-  const publicHost = normalizeHost(request.headers.get("X-Public-Host"));
   const upstreamUrl = config.origin + url.pathname + url.search;
   return forwardToOrigin(request, env, {
     admission,
     site,
     upstreamUrl,
-    publicHost: publicHost && hosts.has(publicHost) ? publicHost : host,
+    publicHost: publicHostOf(request, hosts, host),
     recovered: false,
   });
 }

@@ -10,7 +10,7 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { decodeRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
-import { requestHost } from "../modules/site-select";
+import { publicHostOf, requestHost } from "../modules/site-select";
 import { errorResponse, methodNotAllowed } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
@@ -34,7 +34,8 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const upstreamUrl = recoveryUpstreamUrl(config.origin, decoded.path, decoded.query);
   if (!site) return errorResponse(404, "not_found");
   if (!upstreamUrl) return errorResponse(400, "invalid_path");
-  return forwardToOrigin(request, env, { admission, site, upstreamUrl, publicHost: host, recovered: true });
+  const publicHost = publicHostOf(request, admission.prepared.hosts, host);
+  return forwardToOrigin(request, env, { admission, site, upstreamUrl, publicHost, recovered: true });
 }
 
 export function recoveryRoutes(router: RouterType<EdgeRequest, Args>) {

@@ -7,7 +7,7 @@
  */
 import type { RouterType } from "itty-router";
 import { decodeKeyedRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
-import { requestHost } from "../modules/site-select";
+import { publicHostOf, requestHost } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
@@ -75,14 +75,8 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, vi
   const admission = await admit(env, ctx, request, `host:${host}`, "recovery");
   const upstreamUrl = recoveryUpstreamUrl(admission.prepared.config.origin, decoded.path, decoded.query);
   if (!upstreamUrl) return errorResponse(400, "invalid_path");
-  const publicHost = view.proxy?.secret === "match" || !view.prefix ? publicHostOf(request, admission.prepared.hosts, host) : host;
+  const publicHost = publicHostOf(request, admission.prepared.hosts, host);
   return forwardToOrigin(request, env, { admission, site: endpoint.site, upstreamUrl, publicHost, recovered: true });
-}
-
-/** X-Public-Host when it is a host of the same container, else the request host. */
-function publicHostOf(request: Request, hosts: ReadonlySet<string>, host: string): string {
-  const claimed = request.headers.get("X-Public-Host")?.toLowerCase() ?? null;
-  return claimed && hosts.has(claimed) ? claimed : host;
 }
 
 /**

@@ -180,3 +180,27 @@ describe("same-origin mode (section 10)", () => {
     expect(outbound.requests).toHaveLength(1);
   });
 });
+
+describe("the page's host reaches the origin on every proxied path", () => {
+  it("X-Public-Host of the same container is the origin's X-Forwarded-Host on /k/, per-site hits and row 6; a foreign one is not", async () => {
+    const key = "site-key-public-host-0123";
+    const config = makeConfig("publichost");
+    config.sites[0] = { ...config.sites[0]!, endpoint_key: key };
+    const outbound = mockOutbound({ [ORIGIN]: echo });
+    await pushConfig(config);
+    const { hit, param, codec } = await deriveSiteEndpoints(key);
+    const token = config.sites[0]!.container_token;
+    const edge = `https://${config.edge_hostname}`;
+    const paths = [`/k/${token}?p=${encodeRecoveryParam(HIT)}`, `${hit}?${param}=${encodePayload(HIT, codec)}`, "/g/collect?v=2"];
+    for (const [claimed, expected] of [
+      ["www.publichost.test", "www.publichost.test"],
+      ["www.elsewhere.test", config.edge_hostname],
+    ]) {
+      for (const path of paths) {
+        const response = await edgeFetch(edge + path, { headers: { "X-Public-Host": claimed } });
+        expect(await response.text(), path).toContain(`host=${expected}`);
+      }
+    }
+    expect(outbound.requests).toHaveLength(6);
+  });
+});
