@@ -1,6 +1,7 @@
 /** Entry: builds the router and exports the Worker and its Durable Object classes. */
 import { Router } from "itty-router";
 import { recordAccess, type AccessNote, type EdgeRequest } from "./pipeline/access";
+import { refusedAtEdge } from "./pipeline/power-ups";
 import { withSiteView } from "./pipeline/site-view";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
@@ -35,7 +36,8 @@ export default {
     const started = Date.now();
     const access: AccessNote = {};
     const viewed = await withSiteView(env, ctx, Object.assign(request, { access }));
-    const response: Response = await router.fetch(viewed as EdgeRequest, env, ctx);
+    // Blocked addresses and bots are answered before any route admits (counts) them.
+    const response: Response = refusedAtEdge(viewed) ?? (await router.fetch(viewed as EdgeRequest, env, ctx));
     if (!new URL(request.url).pathname.startsWith("/_edge/")) {
       recordAccess(env, ctx, request, access, response.status, started);
     }

@@ -17,6 +17,10 @@ export interface AccessLogEntry {
   paused: boolean;
   country: string | null;
   config_version: number;
+  /** Only when the bot filter ran (docs/power-ups.md). */
+  bot?: boolean;
+  /** Only when a power-up refused the request at the edge (uncounted). */
+  blocked?: "ip" | "bot";
 }
 
 const COLLECT_PATHS: ReadonlySet<string> = new Set(["/g/collect", "/collect", "/r/collect", "/ccm/collect", "/j/collect", "/mp/collect"]);
@@ -40,12 +44,15 @@ export function pathClass(pathname: string): AccessLogEntry["path_class"] {
  *   double1 = status                   double2 = latency_ms
  *   double3 = recovered (0/1)          double4 = paused (0/1)
  *   double5 = config_version           double6 = ts (epoch ms)
+ * and, only on requests a power-up looked at (docs/power-ups.md):
+ *   blob6   = blocked ("ip", "bot" or "")  double7 = bot (0/1)
  */
 export function analyticsDataPoint(e: AccessLogEntry): AnalyticsEngineDataPoint {
+  const filtered = e.bot !== undefined || e.blocked !== undefined;
   return {
     indexes: [e.container_id],
-    blobs: [e.site_id ?? "", e.host, e.path_class, e.method, e.country ?? ""],
-    doubles: [e.status, e.latency_ms, e.recovered ? 1 : 0, e.paused ? 1 : 0, e.config_version, e.ts],
+    blobs: [e.site_id ?? "", e.host, e.path_class, e.method, e.country ?? "", ...(filtered ? [e.blocked ?? ""] : [])],
+    doubles: [e.status, e.latency_ms, e.recovered ? 1 : 0, e.paused ? 1 : 0, e.config_version, e.ts, ...(filtered ? [e.bot || e.blocked === "bot" ? 1 : 0] : [])],
   };
 }
 
@@ -68,5 +75,7 @@ function pickEntryFields(e: AccessLogEntry): AccessLogEntry {
     paused: e.paused,
     country: e.country,
     config_version: e.config_version,
+    ...(e.bot !== undefined ? { bot: e.bot } : {}),
+    ...(e.blocked !== undefined ? { blocked: e.blocked } : {}),
   };
 }

@@ -17,9 +17,13 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
-/** Client-supplied copies of what the edge asserts (client IP, host, geo, origin auth) are dropped. */
-const CLIENT_ASSERTED: ReadonlySet<string> = new Set(["host", "x-real-ip", "forwarded", "true-client-ip", "x-origin-auth"]);
-const CLIENT_ASSERTED_PREFIXES = ["cf-", "x-forwarded-", "x-geo-", "proxy-"];
+/**
+ * Client-supplied copies of what the edge asserts (client IP, host, geo, origin auth, and the
+ * power-ups' bot flag and device headers, docs/power-ups.md) are dropped, whether or not the
+ * power-up is on: the origin can trust every one of them to be the edge's.
+ */
+const CLIENT_ASSERTED: ReadonlySet<string> = new Set(["host", "x-real-ip", "forwarded", "true-client-ip", "x-origin-auth", "x-bot", "x-bot-score"]);
+const CLIENT_ASSERTED_PREFIXES = ["cf-", "x-forwarded-", "x-geo-", "proxy-", "x-device-"];
 
 const MAX_GEO_CHARS = 128;
 const IP_RE = /^[0-9A-Fa-f:.]{2,45}$/;

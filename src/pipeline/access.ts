@@ -7,6 +7,7 @@ import type { IRequest } from "itty-router";
 import type { AccessReport, PreserveReport } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
+import type { BotVerdict } from "../modules/bot-filter";
 import { pathUnderPrefix } from "../modules/same-origin";
 import type { EndpointKind } from "../shared/site-endpoints";
 import type { SiteView } from "./site-view";
@@ -21,6 +22,10 @@ export interface AccessNote {
   preserve?: PreserveReport;
   /** Site, prefix, proxy and per-site endpoint of a request on a routed host (site-view.ts). */
   view?: SiteView;
+  /** The bot filter's verdict, when it ran (power-ups.ts). */
+  bot?: BotVerdict;
+  /** Refused at the edge by a power-up, before admission: never counted. */
+  blocked?: "ip" | "bot";
 }
 
 /** A public request with its access note, as the Worker entry hands it on. */
@@ -51,6 +56,8 @@ export function recordAccess(
     paused: note.paused ?? false,
     country: (request.cf?.country as string | undefined) ?? null,
     config_version: note.configVersion ?? 0,
+    ...(note.bot ? { bot: note.bot.bot } : {}),
+    ...(note.blocked ? { blocked: note.blocked } : {}),
   };
   try {
     env.ACCESS_LOG.writeDataPoint(analyticsDataPoint(entry));

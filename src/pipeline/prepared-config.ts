@@ -5,6 +5,7 @@
 import type { EdgeConfig, Site } from "../shared/edge-config";
 import { routedHosts, routeEntries, type RouteKey } from "../shared/routing-keys";
 import { BoundedMap } from "./bounded-map";
+import { compilePowerUps, type CompiledPowerUps } from "./power-ups";
 import { endpointTable, type EndpointTable } from "./site-endpoints";
 
 export interface PreparedConfig {
@@ -18,6 +19,8 @@ export interface PreparedConfig {
   readonly endpoints: Promise<EndpointTable> | null;
   /** Rendered loader per site, filled on first use. */
   readonly loaderBySite: Map<string, { body: string; etag: string }>;
+  /** The power-ups switched on (docs/power-ups.md), compiled once; null when none. */
+  readonly powerUps: CompiledPowerUps | null;
 }
 
 const MAX_PREPARED = 5_000;
@@ -37,6 +40,7 @@ export function prepareConfig(config: EdgeConfig): PreparedConfig {
     keys: new Set(routeEntries(config).map((entry) => entry.key)),
     endpoints: endpointTable(config),
     loaderBySite: new Map(),
+    powerUps: compilePowerUps(config),
   };
   prepared.set(config.container_id, entry);
   return entry;

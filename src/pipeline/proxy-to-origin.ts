@@ -12,6 +12,7 @@ import { siteSetCookies } from "../modules/set-cookie";
 import type { CookieKeeperConfig, Site } from "../shared/edge-config";
 import type { EdgeRequest } from "./access";
 import type { Admission } from "./admission";
+import { powerUpsUpstream } from "./power-ups";
 
 export interface ForwardTarget {
   admission: Admission;
@@ -22,39 +23,42 @@ export interface ForwardTarget {
 }
 
 export async function forwardToOrigin(request: EdgeRequest, env: Env, target: ForwardTarget): Promise<Response> {
-  const { admission, site, upstreamUrl, publicHost } = target;
-  const { config } = admission.prepared;
+  const { admission, site, publicHost } = target;
+  const { config, powerUps } = admission.prepared;
   const cf = request.cf as IncomingRequestCfProperties | undefined;
   // Behind the site's own proxy (section 10), the visitor is who the proxy says, but only with its secret.
   const proxied = request.access.view?.proxy?.secret === "match" ? request.access.view.proxy : null;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const geo = proxied ? proxied.geo : { country: cf?.country, region: cf?.region, city: cf?.city };
+  const clientIp = proxied ? proxied.clientIp : request.headers.get("CF-Connecting-IP");
+  const headers = upstreamHeaders(request, publicHost, clientIp, geo, config.origin_secret);
+  const shaped = powerUps
+    ? powerUpsUpstream(request, powerUps, headers, {
+        upstreamUrl: target.upstreamUrl,
+        site,
+        consent: () => consentFromHit(new URL(target.upstreamUrl)),
+        cookieKeeper: config.modules.cookie_keeper,
+        geo: { country: geo.country, regionCode: proxied ? undefined : cf?.regionCode },
+      })
+    : null;
+  const upstreamUrl = shaped?.upstreamUrl ?? target.upstreamUrl;
   const origin = await fetchOrigin(
     upstreamUrl,
-    {
-      method: request.method,
-      headers: upstreamHeaders(
-        request,
-        publicHost,
-        proxied ? proxied.clientIp : request.headers.get("CF-Connecting-IP"),
-        proxied ? proxied.geo : { country: cf?.country, region: cf?.region, city: cf?.city },
-        config.origin_secret,
-      ),
-      body: hasBody ? request.body : null,
-    },
+    { method: request.method, headers, body: hasBody ? request.body : null },
     originTimeoutMs(env),
   );
 
-  const headers = responseHeadersFromOrigin(origin.headers);
-  headers.delete("Set-Cookie");
+  const responseHeaders = responseHeadersFromOrigin(origin.headers);
+  responseHeaders.delete("Set-Cookie");
   const originSetCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
   const { setCookies, preserve } = config.modules.cookie_keeper
     ? keepCookies(request, upstreamUrl, originSetCookies, site, config.cookie_keeper)
     : { setCookies: originSetCookies, preserve: undefined };
-  for (const line of setCookies) headers.append("Set-Cookie", line);
-  applyCors(headers, request.headers.get("Origin"), admission.prepared.hosts);
+  for (const line of [...setCookies, ...(shaped?.setCookies ?? [])]) responseHeaders.append("Set-Cookie", line);
+  applyCors(responseHeaders, request.headers.get("Origin"), admission.prepared.hosts);
 
   Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
-  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
+  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers: responseHeaders });
 }
 
 /** The cookie keeper on a proxied response, and what the hit says about the visitor's preserved set. */

@@ -5,8 +5,9 @@
  */
 // Named imports, not the `z` namespace: the bundler can then leave the rest of zod out
 // (the Worker bundle went from 849 KiB to 274 KiB).
-import { array, boolean, guid, number, strictObject, string } from "zod";
+import { array, boolean, guid, literal, number, strictObject, string } from "zod";
 import type { input, output } from "zod";
+import { parseIpRange } from "./ip-range";
 
 const HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
@@ -56,9 +57,37 @@ export const modulesSchema = strictObject({
   custom_domain: boolean(),
 });
 
+export const MAX_OVERAGE_PERCENT = 50;
+
 export const planSchema = strictObject({
   monthly_request_limit: number().int().min(1).nullable(),
   auto_upgrade: boolean(),
+  /** Soft quota (docs/power-ups.md): the container pauses at the limit plus this share; absent = 0. */
+  overage_percent: number().int().min(0).max(MAX_OVERAGE_PERCENT).optional(),
+});
+
+export const MAX_BLOCKED_IPS = 100;
+
+/**
+ * Per-container power-ups (docs/power-ups.md). Absent, or any field absent: off. The control
+ * plane pushes only what the container's plan entitles.
+ */
+export const powerUpsSchema = strictObject({
+  /** `flag`: the origin gets X-Bot and X-Bot-Score; `block`: answered at the edge, never counted. */
+  bot_filter: literal(["off", "flag", "block"]).default("off"),
+  /** A Cloudflare bot score (1 = automated .. 99 = human) below this is a bot. */
+  bot_score_below: number().int().min(1).max(99).default(30),
+  blocked_ips: array(
+    string().max(49).refine((value) => parseIpRange(value) !== null, "must be an IPv4 or IPv6 address or CIDR range"),
+  ).max(MAX_BLOCKED_IPS).default([]),
+  /** The origin sees a truncated address and a reduced user agent: always, or when the hit denies analytics storage. */
+  anonymizer: literal(["off", "always", "consent"]).default("off"),
+  /** X-Device-Type/-OS/-Browser and the tag gateway's geo header names. */
+  device_geo_headers: boolean().default(false),
+  /** Ad click IDs of a landing hit kept in a first-party cookie (ad storage granted) and restored on later hits. */
+  click_id_restore: boolean().default(false),
+  /** sGTM preview: sent as X-Gtm-Server-Preview on every request that has none of its own. */
+  preview_header: string().regex(/^[A-Za-z0-9+/=_-]{16,4096}$/, "must be the preview header value from the sGTM preview").optional(),
 });
 
 export const cookieKeeperSchema = strictObject({
@@ -103,6 +132,7 @@ export const edgeConfigSchema = strictObject(
     cookie_keeper: cookieKeeperSchema.default(cookieKeeperSchema.parse({})),
     sites: array(siteSchema).min(1).max(100),
     custom_domains: array(customDomainSchema).max(100).default([]),
+    power_ups: powerUpsSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const siteOfHost = new Map<string, number>();
@@ -158,6 +188,7 @@ export type EdgeConfig = output<typeof edgeConfigSchema>;
 export type Site = EdgeConfig["sites"][number];
 export type Modules = EdgeConfig["modules"];
 export type CookieKeeperConfig = EdgeConfig["cookie_keeper"];
+export type PowerUps = output<typeof powerUpsSchema>;
 
 export type ConfigIssue = { path: string; message: string };
 

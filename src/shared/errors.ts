@@ -17,6 +17,9 @@ export type EdgeErrorCode =
   | "method_not_allowed"
   | "payload_too_large"
   | "rate_limited"
+  // power-ups (docs/power-ups.md): refused at the edge before admission, never counted
+  | "ip_blocked"
+  | "bot_blocked"
   | "internal_error";
 
 /** What the control-plane functions answer besides those (edge contract section 7). */
