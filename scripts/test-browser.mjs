@@ -4,22 +4,26 @@
 // them in one process group, bounds the whole run in time, and kills that group when the run
 // ends, however it ends. wrangler leads a group of its own: the tests announce its pid in
 // $E2E_PID_DIR and that group is stopped too, so nothing the run started outlives it.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// Chromium, nginx and Caddy come from Debian: installed here when missing and the machine
+// allows it, else the run stops naming the command (dev/testing/system-tools.mjs).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { selectTestFiles } from "./dev/testing/files.mjs";
 import { runBounded, stopGroup } from "./dev/platform/processes.mjs";
+import { ensureSystemTools } from "./dev/testing/system-tools.mjs";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OVERALL_TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 300_000);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-if (!existsSync(CHROMIUM_PATH)) {
-  console.error(`✗ Chromium is missing at ${CHROMIUM_PATH}. Install it with:\n\n  sudo apt-get install -y chromium\n`);
+const tools = ensureSystemTools(["chromium", "nginx", "caddy"]);
+if (!tools.ok) {
+  console.error(`✗ ${tools.message}`);
   process.exit(1);
 }
+const CHROMIUM_PATH = tools.paths.chromium;
 
 const selected = selectTestFiles(root, "test/e2e", ".e2e.mjs");
 

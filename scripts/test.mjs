@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 const steps = [
   ["typecheck", "npx", ["tsc", "--noEmit"]],
   ["import checker on fixtures", "node", ["--test", "test/scripts/check-imports.test.mjs"], "test/scripts/check-imports.test.mjs"],
+  ["Debian tools of the browser and platform steps", "node", ["--test", "test/scripts/system-tools.test.mjs"], "test/scripts/system-tools.test.mjs"],
   ["import direction in src/", "node", ["scripts/check-imports.mjs"], "scripts/check-imports.mjs"],
   ["contract copy (warns only)", "node", ["scripts/sync-contract.mjs", "--check"], "scripts/sync-contract.mjs"],
   ["worker types match wrangler.toml", "node", ["scripts/check-worker-types.mjs"], "scripts/check-worker-types.mjs"],
