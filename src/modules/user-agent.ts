@@ -38,7 +38,7 @@ export function parseDevice(headers: Headers): Device {
   const hintedBrand = mainBrand(headers.get("Sec-CH-UA"));
   const parsedType = parsed?.device.type;
   let type: DeviceType = parsedType && DEVICE_TYPES.has(parsedType) ? (parsedType as DeviceType) : parsed && (parsed.os.name || parsed.browser.name) ? "desktop" : "unknown";
-  if (hintedMobile === "?1" && type !== "tablet") type = "mobile";
+  if (hintedMobile === "?1") type = "mobile";
   else if (hintedMobile === "?0" && (type === "mobile" || type === "unknown")) type = "desktop";
   const os = token(hintedOs ?? OS_NAMES[parsed?.os.name ?? ""] ?? parsed?.os.name);
   const browser = token(hintedBrand?.name ?? parsed?.browser.name);
