@@ -9,6 +9,7 @@
 //   - /demo: a page that includes the loader `<script src="/l/{token}.js">`
 //     (token from `?token=` or the `loaderToken` given at start; `?loader_origin=http://host:port`
 //     loads it from another host instead; `?loader_path=/…` embeds a site's own loader path);
+//   - GET /healthy: 200 "ok", as sGTM answers its health check (the alerts job's probe; not recorded);
 //   - GET /__standin/hits: every request it recorded (JSON); DELETE /__standin/hits clears them.
 // CLI: node scripts/dev/standins/sgtm.mjs [--port 8788] [--loader-token lt_…]
 import { randomBytes } from "node:crypto";
@@ -99,6 +100,8 @@ export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
         }
         return send(res, 405, { "content-type": "application/json" }, JSON.stringify({ error: "method_not_allowed" }));
       }
+
+      if (url.pathname === "/healthy" && req.method === "GET") return send(res, 200, { "content-type": "text/plain" }, "ok");
 
       const body = await readBody(req);
       hits.push({

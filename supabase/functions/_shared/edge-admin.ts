@@ -31,6 +31,10 @@ export interface EdgeAdmin {
   getContainer(containerId: string): Promise<EdgeReply>;
   /** Daily request counts, `from`/`to` as YYYY-MM-DD (UTC, inclusive). */
   getUsage(containerId: string, from: string, to: string): Promise<EdgeReply>;
+  /** Requests per UTC hour by path and status class, `from`/`to` as YYYY-MM-DDTHH (inclusive). */
+  getTraffic(containerId: string, from: string, to: string): Promise<EdgeReply>;
+  /** A page of the raw access log, newest first (query: from, to, status, kind, limit, cursor). */
+  getLogs(containerId: string, query: Record<string, string>): Promise<EdgeReply>;
   pause(containerId: string, reason: string): Promise<EdgeReply>;
   resume(containerId: string): Promise<EdgeReply>;
   /** Every host and token of the container stops routing; 404 when the edge has none. */
@@ -73,6 +77,9 @@ export function createEdgeAdmin(options: EdgeAdminOptions): EdgeAdmin {
     getContainer: (id) => call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}`),
     getUsage: (id, from, to) =>
       call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}/usage?from=${from}&to=${to}`),
+    getTraffic: (id, from, to) =>
+      call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}/traffic?from=${from}&to=${to}`),
+    getLogs: (id, query) => call("GET", `/_edge/admin/containers/${encodeURIComponent(id)}/logs?${new URLSearchParams(query)}`),
     pause: (id, reason) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/pause`, { reason }),
     resume: (id) => call("POST", `/_edge/admin/containers/${encodeURIComponent(id)}/resume`, {}),
     deleteContainer: (id) => call("DELETE", `/_edge/admin/containers/${encodeURIComponent(id)}`),

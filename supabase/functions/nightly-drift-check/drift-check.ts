@@ -1,7 +1,8 @@
 /**
  * Nightly drift check: every live container's config_version in the database
  * is compared with what the edge holds (GET admin container; 404 counts as
- * drift). Drifted containers are re-synced.
+ * drift). Drifted containers are re-synced. Each verdict is kept in public.drift_checks,
+ * where the alerts job finds what the repair could not fix (config_drift).
  */
 import type { Sql } from "../_shared/db.ts";
 import type { EdgeAdmin } from "../_shared/edge-admin.ts";
@@ -27,6 +28,12 @@ export async function checkDrift(sql: Sql, edge: EdgeAdmin, concurrency = 4): Pr
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, containers.length) }, worker));
+  if (verdicts.size > 0) {
+    await sql`
+      insert into public.drift_checks (container_id, verdict, checked_at)
+      select v.id, v.verdict, now() from unnest(${[...verdicts.keys()]}::uuid[], ${[...verdicts.values()]}::text[]) as v(id, verdict)
+      on conflict (container_id) do update set verdict = excluded.verdict, checked_at = excluded.checked_at`;
+  }
   const withVerdict = (v: Verdict) => containers.map((c) => c.id).filter((id) => verdicts.get(id) === v);
   return { checked: containers.length, repaired: withVerdict("repaired"), failed: withVerdict("failed") };
 }
