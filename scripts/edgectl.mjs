@@ -12,6 +12,7 @@ import postgres from "postgres";
 import { controlPlane, edgeAdmin } from "./dev/platform/api.mjs";
 import {
   CLI_USAGE,
+  describeDetails,
   describePause,
   parseCliArgs,
   resolveTarget,
@@ -122,6 +123,25 @@ async function run(parsed) {
     case "drift": {
       const body = expect(await functions().driftCheck(), "nightly-drift-check");
       return [body, `checked ${body.checked}; repaired: ${body.repaired.join(", ") || "none"}; failed: ${body.failed.join(", ") || "none"}`];
+    }
+    case "alerts": {
+      const body = expect(await functions().listAlerts(flags.all ? "all" : "open"), "alerts");
+      if (body.alerts.length === 0) return [body, flags.all ? "no alerts" : "no open alerts"];
+      return [body, table(body.alerts, [
+        ["container", (a) => a.container_id],
+        ["kind", (a) => a.kind],
+        ["subject", (a) => a.subject || "–"],
+        ["status", (a) => a.status],
+        ["first seen", (a) => a.first_seen_at],
+        ["last seen", (a) => (a.status === "open" ? a.last_seen_at : a.resolved_at)],
+        ["details", (a) => describeDetails(a.details)],
+      ])];
+    }
+    case "alerts-test": {
+      const body = expect(await functions().testAlert(id), `alerts test ${id}`);
+      const failed = body.retrying.length + body.failed.length;
+      return [body, `${id}: test alert to ${body.targets} target(s): ${body.delivered.length} delivered` +
+        (failed ? `, ${failed} not delivered (retried by the alerts job)` : ""), failed ? 1 : 0];
     }
     case "token":
       return token(flags.email, local, path);

@@ -18,6 +18,11 @@ describe("parseCliArgs", () => {
     assert.equal(parseCliArgs(["--help"]).command, "help");
   });
 
+  it("reads alerts [--all] and alerts test <id>", () => {
+    assert.deepEqual(parseCliArgs(["alerts", "--all"]), { command: "alerts", id: undefined, flags: { all: true } });
+    assert.deepEqual(parseCliArgs(["alerts", "test", ID]), { command: "alerts-test", id: ID, flags: {} });
+  });
+
   it("reads the same-origin commands: a container and flags, or the site's URL", () => {
     assert.deepEqual(parseCliArgs(["proxy-config", ID, "--site", "www.example.com", "--kind", "caddy"]), {
       command: "proxy-config", id: ID, flags: { site: "www.example.com", kind: "caddy" },
@@ -42,6 +47,9 @@ describe("parseCliArgs", () => {
     [["proxy-config", ID, "--site", "example.com"], /needs --site HOST and --kind KIND/],
     [["proxy-config", "--site", "example.com", "--kind", "nginx"], /needs a container id/],
     [["check-site"], /needs the site's URL with its path prefix/],
+    [["alerts", "test"], /alerts test needs a container id/],
+    [["alerts", "test", "abc"], /alerts test needs a container id/],
+    [["alerts", ID], /alerts takes no argument/],
   ]) {
     it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseCliArgs(argv), (e) => e instanceof UsageError && message.test(e.message)));
   }
@@ -140,5 +148,11 @@ describe("jobs summary", () => {
     assert.equal(ok, "jobs: billing 2 container(s), paused a, upgraded none; drift 2 checked, repaired none, failed b");
     const refused = summary({ billing: { status: 401, body: { error: "unauthorized" } }, drift: { status: 200, body: { checked: 0, repaired: [], failed: [] } } });
     assert.match(refused, /billing answered 401 \{"error":"unauthorized"\}/);
+    const withAlerts = summary({
+      billing: { status: 200, body: { containers: 1, paused: [], upgraded: [], resumed: [] } },
+      drift: { status: 200, body: { checked: 1, repaired: [], failed: [] } },
+      alerts: { status: 200, body: { open: 1, opened: [{ kind: "origin_down", container_id: "c" }], resolved: [], deliveries: { delivered: ["d1", "d2"] } } },
+    });
+    assert.match(withAlerts, /; alerts 1 open, opened origin_down c, resolved none, 2 sent$/);
   });
 });

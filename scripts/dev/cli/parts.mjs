@@ -10,6 +10,8 @@ commands:
   resume <id>                    lift any pause
   push <id>                      build and push the container's config (sync-edge-config)
   drift                          compare every container with the edge and repair (nightly-drift-check)
+  alerts [--all]                 open alerts of every container (--all: resolved ones too)
+  alerts test <id>               send a test alert to every target of the container's client
   token --email E                a fresh access token of a seeded user (local platform only)
   proxy-config <id> --site HOST --kind KIND
                                  same-origin mode: the config for the site's own reverse proxy
@@ -27,8 +29,8 @@ options:
                                  key from env SUPABASE_SERVICE_ROLE_KEY`;
 
 const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host"]);
-const BOOLEAN_FLAGS = new Set(["--json", "--help"]);
-const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, token: 0, "proxy-config": 1, "check-site": 1 };
+const BOOLEAN_FLAGS = new Set(["--json", "--help", "--all"]);
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1 };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_USAGE_DAYS = 400;
 
@@ -52,6 +54,10 @@ export function parseCliArgs(argv) {
   const [command, ...rest] = positional;
   if (!command) throw new UsageError("no command given");
   if (!(command in ARITY)) throw new UsageError(`unknown command ${command}`);
+  if (command === "alerts" && rest[0] === "test") {
+    if (rest.length !== 2 || !UUID_RE.test(rest[1])) throw new UsageError("alerts test needs a container id (a uuid)");
+    return { command: "alerts-test", id: rest[1], flags };
+  }
   if (rest.length !== ARITY[command]) {
     if (command === "check-site") throw new UsageError("check-site needs the site's URL with its path prefix, e.g. https://example.com/metrics");
     throw new UsageError(ARITY[command] ? `${command} needs a container id` : `${command} takes no argument`);
@@ -107,6 +113,14 @@ export function table(rows, columns) {
   const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((line) => line[i].length)));
   const format = (line) => line.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
   return [format(headers), format(widths.map((w) => "-".repeat(w))), ...cells.map(format)].join("\n");
+}
+
+/** An alert's numbers on one line: "month_requests 850, monthly_limit 1000". */
+export function describeDetails(details) {
+  return Object.entries(details ?? {})
+    .filter(([, value]) => value !== null && typeof value !== "object")
+    .map(([name, value]) => `${name} ${value}`)
+    .join(", ");
 }
 
 export function describePause(paused) {

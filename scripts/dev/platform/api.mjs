@@ -52,5 +52,8 @@ export function controlPlane(functionsUrl, serviceRoleKey) {
     sync: (containerId) => fn("sync-edge-config", { container_id: containerId }),
     driftCheck: () => fn("nightly-drift-check"),
     billing: () => fn("billing-usage"),
+    alerts: () => fn("alerts"),
+    listAlerts: (status) => call(`${functionsUrl.replace(/\/$/, "")}/alerts?${new URLSearchParams({ status })}`, { token: serviceRoleKey }),
+    testAlert: (containerId) => fn("alerts/test", { container_id: containerId }),
   };
 }

@@ -29,6 +29,7 @@ import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
 import { startProvisionerStandin } from "../standins/provisioner.mjs";
 import { startSgtmStandin } from "../standins/sgtm.mjs";
+import { startSmtpStandin } from "../standins/smtp.mjs";
 
 const FUNCTIONS_START_TIMEOUT_MS = 60_000;
 /** Generated edge hostnames (`<id>.edge.localhost`) resolve to loopback in browsers. */
@@ -83,7 +84,11 @@ async function start(options, paths, cleanups, log) {
     port: ports.provisioner, origin: sgtm.url, token: secrets.provisioner_token,
   });
   cleanups.push(() => provisioner.close());
-  log(`stand-ins: sGTM ${sgtm.url}, provisioner ${provisioner.url}`);
+  // Alert email goes to a real SMTP listener here (SMTP_URL, unless set to a server of yours).
+  const smtp = await startSmtpStandin();
+  cleanups.push(() => smtp.close());
+  const smtpUrl = process.env.SMTP_URL ?? smtp.smtpUrl;
+  log(`stand-ins: sGTM ${sgtm.url}, provisioner ${provisioner.url}, SMTP ${smtp.smtpUrl} (mail: ${smtp.url}/__standin/messages)`);
   const domainServices = await startDomainServices();
   cleanups.push(() => domainServices.close());
   log(`dns: ${domainServices.local ? `local authoritative server on ${domainServices.resolver}` : `DNS_RESOLVER ${domainServices.resolver}`}; ` +
@@ -112,6 +117,9 @@ async function start(options, paths, cleanups, log) {
       INFRA_PROVISIONER_TOKEN: secrets.provisioner_token,
       EDGE_HOSTNAME_ZONE,
       DEFAULT_PLAN_ID: DEMO_PLAN_ID,
+      SMTP_URL: smtpUrl,
+      // local receivers listen on loopback over http; deployed, webhook targets must be https
+      ALERT_WEBHOOK_ALLOW_HTTP: "true",
       ...domainServices.env,
     }),
   });
@@ -149,6 +157,10 @@ async function start(options, paths, cleanups, log) {
     functionsUrl, ownerJwt: await ownerJwt, containerIds: demoIds, local: domainServices.local,
   })) log(`domains: ${host} ${before === after ? after : `${before} -> ${after}${after === "verified" ? " (routed)" : ""}`}`);
   await enableSameOriginDemo({ sql, clientId: DEMO_CLIENT_ID, functionsUrl, ownerJwt: await ownerJwt });
+  await sql`
+    insert into public.alert_targets (client_id, kind, email)
+    select ${DEMO_CLIENT_ID}, 'email', ${DEMO_OWNER_EMAIL}
+    where not exists (select 1 from public.alert_targets where client_id = ${DEMO_CLIENT_ID} and kind = 'email')`;
   const confirmed = await firstSync(sql, admin, controlPlane);
   log(`sync: ${confirmed} container(s) confirmed at the edge`);
 
@@ -169,6 +181,8 @@ async function start(options, paths, cleanups, log) {
     database_url: db.url,
     dashboard_url: dashboard.url,
     sgtm_standin_url: sgtm.url,
+    // alert email: the local SMTP listener and what it received (the demo owner's address is a target)
+    smtp: { url: smtpUrl, messages_url: `${smtp.url}/__standin/messages` },
     provisioner_url: provisioner.url,
     dns_resolver: domainServices.resolver,
     // The local DNS server's records API (null when DNS_RESOLVER named another server).
