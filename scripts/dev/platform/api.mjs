@@ -41,6 +41,8 @@ export function edgeAdmin(edgeUrl, adminToken) {
     resume: (id) => call(`${container(id)}/resume`, { method: "POST", token: adminToken, body: {} }),
     route: (key) => call(`${base}/routes/${encodeURIComponent(key)}`, { token: adminToken }),
     proxyConfig: (id, query) => call(`${container(id)}/proxy-config?${new URLSearchParams(query)}`, { token: adminToken }),
+    traffic: (id, from, to) => call(`${container(id)}/traffic?${new URLSearchParams({ from, to })}`, { token: adminToken }),
+    logs: (id, query = {}) => call(`${container(id)}/logs?${new URLSearchParams(query)}`, { token: adminToken }),
   };
 }
 

@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import postgres from "postgres";
+import { readApi } from "../dashboard/data.mjs";
 import { startDashboard } from "../dashboard/index.mjs";
 import { migrate, startDatabase } from "./db.mjs";
 import { controlPlane as controlPlaneClient, edgeAdmin } from "./api.mjs";
@@ -27,6 +28,7 @@ import { startDomainServices, verifyDemoDomains } from "./domains.mjs";
 import { enableSameOriginDemo, startSameOriginDemo } from "./same-origin-demo.mjs";
 import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
+import { startPostgrestStandin } from "../standins/postgrest.mjs";
 import { startProvisionerStandin } from "../standins/provisioner.mjs";
 import { startSgtmStandin } from "../standins/sgtm.mjs";
 import { startSmtpStandin } from "../standins/smtp.mjs";
@@ -166,7 +168,12 @@ async function start(options, paths, cleanups, log) {
 
   const jobs = scheduleJobs({ controlPlane, intervalMs: options.jobsEverySeconds * 1000, log });
   cleanups.push(() => jobs.stop());
-  const dashboard = await startDashboard({ port: ports.dashboard, admin, sql });
+  // The Data API (PostgREST) stand-in: supabase-js reads through it under RLS, the dashboard as the service role.
+  const restSql = postgres(db.url, { max: 4, prepare: false, onnotice: () => {} });
+  cleanups.push(() => restSql.end({ timeout: 2 }));
+  const rest = await startPostgrestStandin({ sql: restSql, serviceRoleKey: secrets.service_role_key, supabaseUrl: functionsBase, port: ports.rest });
+  cleanups.push(() => rest.close());
+  const dashboard = await startDashboard({ port: ports.dashboard, admin, db: readApi(rest.url, secrets.service_role_key) });
   cleanups.push(() => dashboard.close());
   const { stop: stopSameOrigin, pid: siteProxyPid, ...sameOrigin } = await startSameOriginDemo({
     sql, admin, clientId: DEMO_CLIENT_ID, edgeUrl, port: ports.site, dir: paths.sameOrigin,
@@ -180,6 +187,9 @@ async function start(options, paths, cleanups, log) {
     functions_url: functionsUrl,
     database_url: db.url,
     dashboard_url: dashboard.url,
+    // supabase-js: createClient(rest_url, anon key) reads the views and tables at {rest_url}/rest/v1 under RLS
+    rest_url: rest.url,
+    dns: { resolver: domainServices.resolver, records_url: domainServices.local ? `${domainServices.local.http}/records` : null },
     sgtm_standin_url: sgtm.url,
     // alert email: the local SMTP listener and what it received (the demo owner's address is a target)
     smtp: { url: smtpUrl, messages_url: `${smtp.url}/__standin/messages` },

@@ -5,7 +5,7 @@
 //   --jobs-every SECONDS   QAXAL_JOBS_EVERY         scheduled jobs interval, default 60
 import { resolve } from "node:path";
 
-export const DEFAULT_PORTS = { edge: 8787, functions: 54321, database: 54322, provisioner: 54330, sgtm: 9100, dashboard: 8790, site: 8791 };
+export const DEFAULT_PORTS = { edge: 8787, functions: 54321, database: 54322, provisioner: 54330, sgtm: 9100, dashboard: 8790, site: 8791, rest: 54323 };
 export const USAGE = "usage: npm start -- [--headless] [--ports fixed|random] [--data-dir DIR] [--jobs-every SECONDS]";
 
 /** Pure: argv + env -> options; throws with the usage line on anything unknown. */
