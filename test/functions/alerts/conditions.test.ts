@@ -61,7 +61,7 @@ Deno.test("transitions: open once, resolve only what this run could judge", () =
   assertEquals([again.opened.length, again.seen.length, again.resolved.length], [0, 1, 0]);
 });
 
-Deno.test("webhook signature: HMAC-SHA256 of the body (the well-known "quick brown fox" value)", async () => {
+Deno.test("webhook signature: HMAC-SHA256 of the body (the well-known quick-brown-fox value)", async () => {
   assertEquals(
     await signBody("key", "The quick brown fox jumps over the lazy dog"),
     "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
