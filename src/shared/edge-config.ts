@@ -7,7 +7,7 @@
 // (the Worker bundle went from 849 KiB to 274 KiB).
 import { array, boolean, guid, literal, number, strictObject, string } from "zod";
 import type { input, output } from "zod";
-import { parseIpRange } from "./ip-range";
+import { parseIpRange } from "./ip-range.ts";
 
 const HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);

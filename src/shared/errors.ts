@@ -42,7 +42,9 @@ export type FunctionErrorCode =
   // contract section 11 (domains, container deletion, plan changes)
   | "too_many_domains"
   | "edge_provider_failed"
-  | "edge_provider_not_configured";
+  | "edge_provider_not_configured"
+  // power-ups (docs/power-ups.md)
+  | "not_in_plan";
 
 export type ErrorBody = { error: ErrorCode } & Record<string, unknown>;
 

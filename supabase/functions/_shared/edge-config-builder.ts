@@ -13,6 +13,7 @@ import {
   modulesSchema,
   parseEdgeConfig,
 } from "../../../src/shared/edge-config.ts";
+import { entitledPowerUps } from "./power-ups.ts";
 import type { Sql } from "./db.ts";
 
 export interface ContainerRow {
@@ -27,6 +28,8 @@ export interface ContainerRow {
   loader_token: string;
   modules: Record<string, unknown>;
   cookie_keeper: Record<string, unknown> | null;
+  /** What the customer switched on (docs/power-ups.md); null = none. */
+  power_ups?: Record<string, unknown> | null;
 }
 
 /** The container's live (not canceled) subscription joined with its plan. */
@@ -36,6 +39,8 @@ export interface SubscriptionRow {
   auto_upgrade: boolean;
   monthly_request_limit: number | null;
   entitlements: Record<string, unknown>;
+  /** Soft quota share of the plan (0-50); absent or 0 = pause at the limit. */
+  overage_percent?: number;
 }
 
 export interface SiteRow {
@@ -93,8 +98,10 @@ export function buildEdgeConfig(rows: ContainerRows): BuildResult {
     plan: {
       monthly_request_limit: subscription.monthly_request_limit,
       auto_upgrade: subscription.auto_upgrade,
+      ...(subscription.overage_percent ? { overage_percent: subscription.overage_percent } : {}),
     },
     ...(container.cookie_keeper ? { cookie_keeper: container.cookie_keeper } : {}),
+    ...entitledPowerUps(container.power_ups ?? null, subscription.entitlements),
     sites: sites.map((site) => ({
       site_id: site.id,
       ...routedHostsOf(site, container.edge_hostname),
@@ -152,12 +159,13 @@ export async function loadEdgeConfig(sql: Sql, containerId: string): Promise<Bui
         select json_build_object(
           'id', c.id, 'client_id', c.client_id, 'status', c.status, 'config_version', c.config_version,
           'origin', c.origin, 'origin_secret', c.origin_secret, 'edge_hostname', c.edge_hostname, 'loader_token', c.loader_token,
-          'modules', c.modules, 'cookie_keeper', c.cookie_keeper)
+          'modules', c.modules, 'cookie_keeper', c.cookie_keeper, 'power_ups', c.power_ups)
         from public.sgtm_containers c where c.id = ${containerId}),
       'subscription', (
         select json_build_object(
           'plan_id', s.plan_id, 'status', s.status, 'auto_upgrade', s.auto_upgrade,
-          'monthly_request_limit', p.monthly_request_limit, 'entitlements', p.entitlements)
+          'monthly_request_limit', p.monthly_request_limit, 'entitlements', p.entitlements,
+          'overage_percent', p.overage_percent)
         from public.subscriptions s join public.plans p on p.id = s.plan_id
         where s.container_id = ${containerId} and s.status <> 'canceled'),
       'sites', coalesce((

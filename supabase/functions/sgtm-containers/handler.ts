@@ -5,6 +5,7 @@
  *   POST /sgtm-containers/{id}/rotate-endpoints  new endpoint keys for its sites, or finish (site-routes.ts)
  *   POST /sgtm-containers/{id}/same-origin       a site's path_prefix (site-routes.ts)
  *   POST /sgtm-containers/{id}/plan     change the plan; the new limit is at the edge before the 200
+ *   POST /sgtm-containers/{id}/power-ups  switch power-ups the plan includes (power-ups.ts)
  *   DELETE /sgtm-containers/{id}        delete it at the edge, provider and provisioner; keep the row as `deleted`
  */
 import { HttpError } from "../../../src/shared/errors.ts";
@@ -18,12 +19,13 @@ import { createContainerBodySchema } from "./body.ts";
 import { createContainer } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
 import { changePlan, planBodySchema } from "./plan.ts";
+import { powerUpsBodySchema, setPowerUps } from "./power-ups.ts";
 import type { Provisioner } from "./provisioner.ts";
 import { siteRoute } from "./site-routes.ts";
 import { verifyContainer } from "./verify.ts";
 
 /** The path after the function name, wherever the gateway mounted it. */
-const ROUTE = /\/sgtm-containers(?:\/([^/]+)(?:\/(verify|plan|rotate-endpoints|same-origin))?)?\/?$/;
+const ROUTE = /\/sgtm-containers(?:\/([^/]+)(?:\/(verify|plan|rotate-endpoints|same-origin|power-ups))?)?\/?$/;
 
 export interface ContainersEnv {
   provisioner: Provisioner;
@@ -57,6 +59,10 @@ export async function sgtmContainers(
   if (route[2] === "plan") {
     const { plan_id } = await readJsonBody(request, planBodySchema);
     return json(await changePlan({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!), plan_id));
+  }
+  if (route[2] === "power-ups") {
+    const body = await readJsonBody(request, powerUpsBodySchema);
+    return json(await setPowerUps({ sql, sync }, userId, decodeURIComponent(route[1]!), body));
   }
   if (route[2] === "verify") {
     return json(await verifyContainer({ sql, edge: edge(), sync }, userId, decodeURIComponent(route[1]!)));

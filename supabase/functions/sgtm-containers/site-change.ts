@@ -103,7 +103,7 @@ async function undo(sql: Sql, before: Before[], after: SiteKeys[]): Promise<void
   });
 }
 
-function unconfirmed(outcome: Exclude<SyncOutcome, { kind: "synced" }>): HttpError {
+export function unconfirmed(outcome: Exclude<SyncOutcome, { kind: "synced" }>): HttpError {
   const nothingChanged = "the edge did not confirm the change, so nothing was changed";
   switch (outcome.kind) {
     case "not_found":
