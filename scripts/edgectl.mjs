@@ -20,6 +20,7 @@ import {
   UsageError,
   usageWindow,
 } from "./dev/cli/parts.mjs";
+import { describeDomain, domainsApi } from "./dev/cli/domains.mjs";
 import { CHECK_COOKIE, checkUrl, describeSiteCheck, diagnoseSiteCheck, siteCheckTarget } from "./dev/cli/site-check.mjs";
 import { runDenoScript } from "./dev/platform/deno.mjs";
 
@@ -66,7 +67,28 @@ async function run(parsed) {
     require(target.serviceRoleKey, "service role key", "set SUPABASE_SERVICE_ROLE_KEY"),
   );
 
+  const domains = () => domainsApi(
+    require(target.functionsUrl, "functions URL", `${noLocal} --functions-url`),
+    require(target.accessToken, "access token", "pass --token JWT or set QAXAL_ACCESS_TOKEN (an owner's or admin's)"),
+  );
+
   switch (command) {
+    case "domains": {
+      const body = expect(await domains().list(id), `domains of ${id}`);
+      return [body, body.domains.length ? body.domains.map(describeDomain).join("\n") : `${id} has no domains`];
+    }
+    case "domain add": {
+      const body = expect(await domains().add(id, parsed.host, flags.site), `add ${parsed.host}`, [201]);
+      return [body, `${describeDomain(body.domain)}\ncreate both records, then: npm run edge -- domain verify ${body.domain.id}`];
+    }
+    case "domain verify": {
+      const body = expect(await domains().verify(id), `verify ${id}`);
+      return [body, describeDomain(body.domain), body.domain.state === "verified" ? 0 : 1];
+    }
+    case "domain rm": {
+      expect(await domains().remove(id), `remove ${id}`);
+      return [{ deleted: true, id }, `${id}: removed, no longer routed`];
+    }
     case "containers": {
       const api = admin();
       const ids = expect(await api.list(), "list containers").containers;

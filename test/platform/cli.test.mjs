@@ -32,6 +32,17 @@ describe("parseCliArgs", () => {
     });
   });
 
+  it("reads the domain commands: a container and a hostname, or a domain id", () => {
+    assert.deepEqual(parseCliArgs(["domains", ID]), { command: "domains", id: ID, flags: {} });
+    assert.deepEqual(parseCliArgs(["domain", "add", ID, "shop.example.com", "--site", ID]), {
+      command: "domain add", id: ID, host: "shop.example.com", flags: { site: ID },
+    });
+    assert.deepEqual(parseCliArgs(["domain", "verify", ID.toUpperCase(), "--token", "a.b.c"]), {
+      command: "domain verify", id: ID, host: undefined, flags: { token: "a.b.c" },
+    });
+    assert.equal(parseCliArgs(["domain", "rm", ID]).command, "domain rm");
+  });
+
   for (const [argv, message] of [
     [[], /no command/],
     [["nuke"], /unknown command nuke/],
@@ -47,6 +58,13 @@ describe("parseCliArgs", () => {
     [["proxy-config", ID, "--site", "example.com"], /needs --site HOST and --kind KIND/],
     [["proxy-config", "--site", "example.com", "--kind", "nginx"], /needs a container id/],
     [["check-site"], /needs the site's URL with its path prefix/],
+    [["domains"], /needs a container id/],
+    [["domain"], /domain needs an action: add, verify, rm/],
+    [["domain", "move", ID], /domain needs an action/],
+    [["domain", "add", ID], /needs the container id and the hostname/],
+    [["domain", "verify", "abc"], /abc is not a domain id/],
+    [["domain", "rm", ID, "extra"], /needs the domain id/],
+    [["domain", "verify", ID, "--site", ID], /--site goes with domain add/],
     [["alerts", "test"], /alerts test needs a container id/],
     [["alerts", "test", "abc"], /alerts test needs a container id/],
     [["alerts", ID], /alerts takes no argument/],
@@ -61,13 +79,17 @@ describe("resolveTarget", () => {
   it("uses the local platform by default", () => {
     assert.deepEqual(resolveTarget({}, {}, local), {
       edgeUrl: local.edge_url, adminToken: "local-admin", functionsUrl: local.functions_url, serviceRoleKey: "local-srk",
+      accessToken: undefined,
     });
+    assert.equal(resolveTarget({}, {}, { ...local, demo: { owner_jwt: "local.owner.jwt" } }).accessToken, "local.owner.jwt");
+    assert.equal(resolveTarget({ token: "given.jwt" }, { QAXAL_ACCESS_TOKEN: "env.jwt" }, local).accessToken, "given.jwt");
   });
 
   it("never sends the local tokens to a deployed URL", () => {
     const target = resolveTarget({ "edge-url": "https://edge.example.com" }, { SUPABASE_URL: "https://p.supabase.co" }, local);
     assert.equal(target.adminToken, undefined);
     assert.equal(target.serviceRoleKey, undefined);
+    assert.equal(resolveTarget({ "functions-url": "https://p.supabase.co/functions/v1" }, {}, { ...local, demo: { owner_jwt: "local.jwt" } }).accessToken, undefined);
     assert.equal(target.functionsUrl, "https://p.supabase.co/functions/v1");
   });
 

@@ -18,9 +18,16 @@ commands:
                                  (KIND: nginx, caddy, cloudflare-worker, vercel, netlify)
   check-site <url>               same-origin mode: is https://host/prefix forwarded to the edge as it
                                  must be? (prefix, Host, secret, visitor address, cookies, caching)
+  domains <id>                   the container's hostnames: state, DNS records to create, problems
+  domain add <id> <host> [--site SITE_ID]
+                                 claim a hostname (pending until verified); prints its TXT and CNAME
+  domain verify <domain-id>      check its DNS now: verified -> routed, else what is missing
+  domain rm <domain-id>          stop routing it and forget it
 
 options:
   --json                         print the API's JSON instead of a table
+  --token JWT                    domains: an owner's or admin's access token (env QAXAL_ACCESS_TOKEN;
+                                 locally the demo owner's from local.json)
   --edge-host HOST               check-site: the container's edge hostname, when the admin API
                                  cannot be asked (else looked up from the site's host)
   --data-dir DIR                 local platform to use (default .data; env QAXAL_DATA_DIR)
@@ -28,9 +35,11 @@ options:
   --functions-url URL            deployed functions, …/functions/v1 (env FUNCTIONS_URL, or SUPABASE_URL);
                                  key from env SUPABASE_SERVICE_ROLE_KEY`;
 
-const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host"]);
+const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host", "--token"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--help", "--all"]);
-const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1 };
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1, domains: 1, domain: -1 };
+/** `domain <action> …`: the arguments after the action. */
+const DOMAIN_ACTIONS = { add: ["container id", "hostname"], verify: ["domain id"], rm: ["domain id"] };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_USAGE_DAYS = 400;
 
@@ -58,6 +67,7 @@ export function parseCliArgs(argv) {
     if (rest.length !== 2 || !UUID_RE.test(rest[1])) throw new UsageError("alerts test needs a container id (a uuid)");
     return { command: "alerts-test", id: rest[1], flags };
   }
+  if (command === "domain") return parseDomainCommand(rest, flags);
   if (rest.length !== ARITY[command]) {
     if (command === "check-site") throw new UsageError("check-site needs the site's URL with its path prefix, e.g. https://example.com/metrics");
     throw new UsageError(ARITY[command] ? `${command} needs a container id` : `${command} takes no argument`);
@@ -78,6 +88,17 @@ export function parseCliArgs(argv) {
   return { command, id, flags };
 }
 
+function parseDomainCommand([action, ...args], flags) {
+  const wanted = DOMAIN_ACTIONS[action];
+  if (!wanted) throw new UsageError(`domain needs an action: ${Object.keys(DOMAIN_ACTIONS).join(", ")}`);
+  if (args.length !== wanted.length) throw new UsageError(`domain ${action} needs ${wanted.map((w) => `the ${w}`).join(" and ")}`);
+  if (!UUID_RE.test(args[0])) throw new UsageError(`${args[0]} is not a ${wanted[0]} (a uuid)`);
+  if (flags.site !== undefined && (action !== "add" || !UUID_RE.test(flags.site))) {
+    throw new UsageError("--site goes with domain add and is a site id (a uuid)");
+  }
+  return { command: `domain ${action}`, id: args[0].toLowerCase(), host: args[1], flags };
+}
+
 /**
  * Where to talk to. An explicit URL (flag or env) means a deployed platform: its tokens must
  * come from env, never from the local platform's file.
@@ -96,6 +117,7 @@ export function resolveTarget(flags, env, local) {
     serviceRoleKey: explicitFunctions
       ? env.SUPABASE_SERVICE_ROLE_KEY
       : (env.SUPABASE_SERVICE_ROLE_KEY ?? local?.service_role_key),
+    accessToken: flags.token ?? env.QAXAL_ACCESS_TOKEN ?? (explicitFunctions ? undefined : local?.demo?.owner_jwt),
   };
 }
 
