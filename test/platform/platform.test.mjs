@@ -13,12 +13,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { readApi } from "../../scripts/dev/dashboard/data.mjs";
 import { ensurePortFree, isAlive, stopGroup } from "../../scripts/dev/platform/processes.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 20_000;
 const TEST_HOST = "platform-test.localhost";
+const DOMAIN_HOST = "www.platform-domain.localhost";
 
 /** `npm start` as a child in this test's process group; `ready` resolves with local.json's path. */
 function startPlatform(dataDir, extraArgs = []) {
@@ -222,6 +224,51 @@ describe("npm start: the platform end to end", () => {
     assert.equal(row.edge_version, row.db_version);
     assert.equal(row.day_requests, 2);
     assert.deepEqual(row.errors, []);
+  });
+
+  it("a domain through the CLI: added pending (edge 404), DNS records written, verified, routed; removed, 404 again", async () => {
+    assert.ok(containerId, "the container of the earlier test");
+    const json = async (args, code = 0) => {
+      const run = await cli([...args, "--json"], dataDir);
+      assert.equal(run.code, code, `${args.join(" ")}: ${run.stdout}${run.stderr}`);
+      return JSON.parse(run.stdout);
+    };
+    const { domain } = await json(["domain", "add", containerId, DOMAIN_HOST]);
+    assert.equal(domain.state, "pending");
+    assert.equal((await getVia(local.edge_url, DOMAIN_HOST, "/g/collect?v=2&tid=G-DOMAIN")).status, 404);
+    // Verifying before the records exist: still pending, and it says why (exit 1).
+    const early = await json(["domain", "verify", domain.id], 1);
+    assert.equal(early.domain.state, "pending");
+    assert.ok(early.domain.problems.some((p) => p.code === "txt_missing"), JSON.stringify(early.domain.problems));
+
+    for (const record of [
+      { name: domain.verification.name, type: "TXT", value: domain.verification.value },
+      { name: domain.routing.name, type: "CNAME", value: domain.routing.value },
+    ]) {
+      const written = await fetch(local.dns.records_url, { method: "POST", body: JSON.stringify(record) });
+      assert.equal(written.status, 201, await written.text());
+    }
+    const verified = await json(["domain", "verify", domain.id]);
+    assert.equal(verified.domain.state, "verified");
+    const listed = await json(["domains", containerId]);
+    assert.deepEqual(listed.domains.filter((d) => d.hostname === DOMAIN_HOST).map((d) => d.state), ["verified"]);
+    const hit = await getVia(local.edge_url, DOMAIN_HOST, "/g/collect?v=2&tid=G-DOMAIN");
+    assert.equal(hit.status, 204, hit.body);
+    const recorded = await (await fetch(`${local.sgtm_standin_url}/__standin/hits`)).json();
+    assert.equal(recorded.filter((h) => h.query.includes("tid=G-DOMAIN"))[0]?.headers["x-forwarded-host"], DOMAIN_HOST);
+
+    // The same state through the read API a customer app uses (supabase-js, the owner's JWT, RLS) and on the dashboard.
+    const db = readApi(local.rest_url, local.demo.owner_jwt);
+    const { data, error } = await db.from("container_domain_states").select("hostname,state").eq("container_id", containerId);
+    assert.equal(error, null);
+    assert.deepEqual(data.find((d) => d.hostname === DOMAIN_HOST), { hostname: DOMAIN_HOST, state: "verified" });
+    const refused = await readApi(local.rest_url, "not-a-token").from("container_domain_states").select("*");
+    assert.equal(refused.error?.code, "PGRST301");
+    const detail = await (await fetch(`${local.dashboard_url}/api/containers/${containerId}`)).json();
+    assert.equal(detail.domains.find((d) => d.hostname === DOMAIN_HOST)?.state, "verified");
+
+    await json(["domain", "rm", domain.id]);
+    assert.equal((await getVia(local.edge_url, DOMAIN_HOST, "/g/collect?v=2")).status, 404);
   });
 
   it("stops everything on SIGTERM: no process, no port left", async () => {
