@@ -33,6 +33,12 @@ export interface Claim {
   hostname: string;
   challenge: string;
   edgeHostname: string;
+  /**
+   * Same-origin mode (section 10): the hostname points at the customer's own server, whose
+   * proxy forwards to the edge hostname. No routing record or certificate of ours applies, so
+   * the TXT challenge is the proof, at verification and at every re-check.
+   */
+  sameOrigin?: boolean;
 }
 
 export type RoutingVerdict = "ok" | "missing" | "elsewhere" | "error";
@@ -139,6 +145,7 @@ export async function checkDomain(
   policy: DomainPolicy,
   withTxt = true,
 ): Promise<CheckResult> {
+  if (claim.sameOrigin) return checkSameOriginDomain(resolver, claim);
   const [txt, cname, a, aaaa, caa] = await Promise.all([
     withTxt ? resolver.lookup(challengeName(claim.hostname), "TXT") : null,
     resolver.lookup(claim.hostname, "CNAME"),
@@ -155,6 +162,20 @@ export async function checkDomain(
     caa ? evaluateCaa(caa, policy) : null,
   ].filter((p): p is Problem => p !== null);
   return { ok: problems.length === 0, routing: routing.verdict, problems };
+}
+
+/** Same-origin: the TXT challenge decides, and stands for the routing verdict of the re-check. */
+async function checkSameOriginDomain(resolver: DnsResolver, claim: Claim): Promise<CheckResult> {
+  const answer = await resolver.lookup(challengeName(claim.hostname), "TXT");
+  const problem = evaluateTxt(answer, claim);
+  const routing: RoutingVerdict = !problem
+    ? "ok"
+    : problem.code === "dns_error"
+    ? "error"
+    : problem.code === "txt_missing"
+    ? "missing"
+    : "elsewhere";
+  return { ok: problem === null, routing, problems: problem ? [problem] : [] };
 }
 
 /** EDGE_APEX_IPS (comma-separated), EDGE_CA_DOMAINS (default Cloudflare's CAs). */

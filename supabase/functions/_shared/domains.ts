@@ -30,6 +30,8 @@ export interface DomainRow {
   created_at: Date;
   problems: Problem[];
   routing_failures: number;
+  /** The site is served through its own proxy (path_prefix, section 10): its host points at the customer's server. */
+  same_origin: boolean;
   provider_hostname_id: string | null;
   provider_status: string | null;
 }
@@ -38,7 +40,7 @@ export interface DomainRow {
 export const DOMAIN_SELECT = `
   d.id, d.site_id, s.container_id, c.client_id, c.edge_hostname, d.hostname, d.is_primary, d.verification_state,
   d.challenge, d.checked_at, d.verified_at, d.created_at, d.problems, d.routing_failures,
-  d.provider_hostname_id, d.provider_status`;
+  d.provider_hostname_id, d.provider_status, (s.path_prefix is not null) as same_origin`;
 
 export async function domainById(sql: Sql, id: string): Promise<DomainRow | null> {
   const [row] = await sql.unsafe<DomainRow[]>(

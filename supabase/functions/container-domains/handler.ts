@@ -152,12 +152,14 @@ async function verify(deps: DomainsDeps, userId: string, domainId: string) {
   const { sql } = deps;
   const row = await managedDomain(sql, userId, domainId);
   const policy = deps.policy();
-  const check = await checkDomain(deps.dns(), { hostname: row.hostname, challenge: row.challenge, edgeHostname: row.edge_hostname }, policy);
+  const claim = { hostname: row.hostname, challenge: row.challenge, edgeHostname: row.edge_hostname, sameOrigin: row.same_origin };
+  const check = await checkDomain(deps.dns(), claim, policy);
   if (row.verification_state === "verified" || !check.ok) {
     await recordCheck(sql, row.id, check.problems);
     return { domain: domainView((await domainById(sql, row.id))!, policy) };
   }
-  const activation = row.provider_hostname_id ? null : await deps.activation().activate(row.hostname);
+  // A same-origin host never reaches the edge provider (its proxy calls the edge hostname): nothing to activate.
+  const activation = row.provider_hostname_id || row.same_origin ? null : await deps.activation().activate(row.hostname);
   if (activation && !activation.ok) {
     await recordCheck(sql, row.id, [{ code: "activation_failed", message: `The edge provider did not accept ${row.hostname}: ${activation.message}` }]);
     return { domain: domainView((await domainById(sql, row.id))!, policy) };

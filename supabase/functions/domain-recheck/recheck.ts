@@ -67,7 +67,7 @@ async function recheckOne(deps: RecheckDeps, row: DomainRow): Promise<"ok" | "un
   const { sql } = deps;
   const check = await checkDomain(
     deps.dns(),
-    { hostname: row.hostname, challenge: row.challenge, edgeHostname: row.edge_hostname },
+    { hostname: row.hostname, challenge: row.challenge, edgeHostname: row.edge_hostname, sameOrigin: row.same_origin },
     deps.policy,
     false,
   );
