@@ -29,6 +29,7 @@ import {
   type TopUpRequest,
 } from "../bindings/protocol";
 import { claimRoutes, releaseRoutes } from "../bindings/routes-index";
+import { usagePauseAt } from "../shared/soft-quota";
 import { USAGE_LIMIT_REASON } from "../shared/ids";
 import { sqlTag, type Sql } from "./sql";
 import { TrafficCounter, type TrafficRow } from "./traffic";
@@ -142,8 +143,8 @@ export class ContainerObject extends DurableObject<Env> {
    */
   private leaseSlots(config: EdgeConfig, want: number, monthRequests: number): number {
     const wanted = Math.min(Math.max(0, Math.floor(want)), MAX_LEASE_SLOTS);
-    const limit = config.plan.monthly_request_limit;
-    if (limit === null || config.plan.auto_upgrade) return wanted;
+    const limit = usagePauseAt(config.plan);
+    if (limit === null) return wanted;
     return limit - monthRequests >= 2 * wanted ? wanted : 0;
   }
 
@@ -384,8 +385,8 @@ export class ContainerObject extends DurableObject<Env> {
   }
 
   private overLimit(config: EdgeConfig, monthRequests: number): boolean {
-    const limit = config.plan.monthly_request_limit;
-    return limit !== null && !config.plan.auto_upgrade && monthRequests >= limit;
+    const pauseAt = usagePauseAt(config.plan);
+    return pauseAt !== null && monthRequests >= pauseAt;
   }
 
   /** A usage-limit pause ends when a push raises or lifts the limit, or a new month starts under it. */

@@ -142,7 +142,7 @@ async function storeUsage(
 }
 
 async function loadPlans(sql: Sql): Promise<Map<string, PlanRow>> {
-  const rows = await sql<PlanRow[]>`select id, monthly_request_limit, upgrade_plan_id from public.plans`;
+  const rows = await sql<PlanRow[]>`select id, monthly_request_limit, upgrade_plan_id, overage_percent from public.plans`;
   return new Map(rows.map((plan) => [plan.id, {
     ...plan,
     monthly_request_limit: plan.monthly_request_limit === null ? null : Number(plan.monthly_request_limit),

@@ -3,11 +3,14 @@
  * subscription, what billing does (pause, upgrade, resume or nothing).
  */
 import { USAGE_LIMIT_REASON } from "../../../src/shared/ids.ts";
+import { usagePauseAt } from "../../../src/shared/soft-quota.ts";
 
 export interface PlanRow {
   id: string;
   monthly_request_limit: number | null;
   upgrade_plan_id: string | null;
+  /** Soft quota (docs/power-ups.md): paused at the limit plus this share; absent = 0. */
+  overage_percent?: number;
 }
 
 export interface BilledContainer {
@@ -53,12 +56,15 @@ export function upgradeTarget(plans: Map<string, PlanRow>, planId: string, month
 export function decide(container: BilledContainer, plans: Map<string, PlanRow>, monthRequests: number): Decision {
   const subscription = container.subscription;
   if (!subscription) return { action: "none" };
-  const limit = plans.get(subscription.plan_id)?.monthly_request_limit ?? null;
-  if (isOverLimit(limit, monthRequests)) {
-    if (subscription.auto_upgrade) {
-      const planId = upgradeTarget(plans, subscription.plan_id, monthRequests);
-      if (planId) return { action: "upgrade", planId };
-    }
+  const plan = plans.get(subscription.plan_id);
+  const limit = plan?.monthly_request_limit ?? null;
+  if (isOverLimit(limit, monthRequests) && subscription.auto_upgrade) {
+    const planId = upgradeTarget(plans, subscription.plan_id, monthRequests);
+    if (planId) return { action: "upgrade", planId };
+  }
+  // Paused where the edge pauses: at the soft limit (the limit plus the plan's overage share).
+  const pauseAt = usagePauseAt({ monthly_request_limit: limit, auto_upgrade: false, overage_percent: plan?.overage_percent });
+  if (isOverLimit(pauseAt, monthRequests)) {
     // already paused (for the limit, or by an operator for another reason): leave it
     return container.status === "paused" ? { action: "none" } : { action: "pause" };
   }

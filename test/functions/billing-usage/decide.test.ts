@@ -9,6 +9,7 @@ Deno.test("billing decisions (no I/O)", () => {
     ["c", { id: "c", monthly_request_limit: null, upgrade_plan_id: null }],
     ["loop", { id: "loop", monthly_request_limit: 10, upgrade_plan_id: "loop2" }],
     ["loop2", { id: "loop2", monthly_request_limit: 20, upgrade_plan_id: "loop" }],
+    ["soft", { id: "soft", monthly_request_limit: 100, upgrade_plan_id: "b", overage_percent: 20 }],
   ]);
   const container = (status: "active" | "paused", reason: string | null, planId: string, autoUpgrade = false, sub = "active") => ({
     id: "x",
@@ -27,6 +28,11 @@ Deno.test("billing decisions (no I/O)", () => {
     [container("paused", "usage_limit", "b", false, "past_due"), 150, { action: "none" }],
     [container("paused", "abuse", "b"), 150, { action: "none" }],
     [container("active", null, "c"), 1e12, { action: "none" }],
+    // soft quota: running on past the limit up to 20% more, paused there like the edge
+    [container("active", null, "soft"), 119, { action: "none" }],
+    [container("active", null, "soft"), 120, { action: "pause" }],
+    [container("paused", "usage_limit", "soft"), 110, { action: "resume" }],
+    [container("active", null, "soft", true), 100, { action: "upgrade", planId: "b" }],
   ];
   for (const [input, usage, expected] of table) {
     assertEquals(decide(input, plans, usage), expected, `${JSON.stringify(input.subscription)} at ${usage}`);
