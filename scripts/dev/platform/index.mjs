@@ -26,6 +26,7 @@ import {
 } from "./seed.mjs";
 import { startDomainServices, verifyDemoDomains } from "./domains.mjs";
 import { enableSameOriginDemo, startSameOriginDemo } from "./same-origin-demo.mjs";
+import { enablePowerUpsDemo } from "./power-ups-demo.mjs";
 import { startWorker } from "./worker.mjs";
 import { ensurePortFree, freePort, spawnService, waitUntilReady } from "./processes.mjs";
 import { startPostgrestStandin } from "../standins/postgrest.mjs";
@@ -159,6 +160,8 @@ async function start(options, paths, cleanups, log) {
     functionsUrl, ownerJwt: await ownerJwt, containerIds: demoIds, local: domainServices.local,
   })) log(`domains: ${host} ${before === after ? after : `${before} -> ${after}${after === "verified" ? " (routed)" : ""}`}`);
   await enableSameOriginDemo({ sql, clientId: DEMO_CLIENT_ID, functionsUrl, ownerJwt: await ownerJwt });
+  const poweredUp = await enablePowerUpsDemo({ sql, clientId: DEMO_CLIENT_ID, functionsUrl, ownerJwt: await ownerJwt });
+  if (poweredUp) log(`power-ups: every one on for ${poweredUp} (npm run edge -- power-ups ${poweredUp})`);
   await sql`
     insert into public.alert_targets (client_id, kind, email)
     select ${DEMO_CLIENT_ID}, 'email', ${DEMO_OWNER_EMAIL}
