@@ -38,7 +38,8 @@ create table public.alert_targets (
   kind text not null check (kind in ('webhook', 'email')),
   url text check (url is null or length(url) <= 2048),
   email text check (email is null or (length(email) <= 254 and email ~ '^[^@\s<>,;"]+@[^@\s<>,;"]+$')),
-  secret text not null default public.new_url_safe_token(32),
+  -- 64 hex digits from two v4 UUIDs (244 random bits); self-contained, nothing else depends on it
+  secret text not null default replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''),
   enabled boolean not null default true,
   created_at timestamptz not null default now(),
   check ((kind = 'webhook' and url is not null and email is null) or (kind = 'email' and email is not null and url is null))
