@@ -21,6 +21,7 @@ import {
   usageWindow,
 } from "./dev/cli/parts.mjs";
 import { describeDomain, domainsApi } from "./dev/cli/domains.mjs";
+import { describePowerUps, parsePowerUpChanges, postPowerUps } from "./dev/cli/power-ups.mjs";
 import { CHECK_COOKIE, checkUrl, describeSiteCheck, diagnoseSiteCheck, siteCheckTarget } from "./dev/cli/site-check.mjs";
 import { runDenoScript } from "./dev/platform/deno.mjs";
 
@@ -88,6 +89,16 @@ async function run(parsed) {
     case "domain rm": {
       expect(await domains().remove(id), `remove ${id}`);
       return [{ deleted: true, id }, `${id}: removed, no longer routed`];
+    }
+    case "power-ups": {
+      const reply = await postPowerUps(
+        require(target.functionsUrl, "functions URL", `${noLocal} --functions-url`),
+        require(target.accessToken, "access token", "pass --token JWT or set QAXAL_ACCESS_TOKEN (an owner's or admin's)"),
+        id,
+        parsePowerUpChanges(parsed.words),
+      );
+      const body = expect(reply, `power-ups of ${id}`);
+      return [body, describePowerUps(id, body)];
     }
     case "containers": {
       const api = admin();

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dashboardRows } from "../../scripts/dev/dashboard/data.mjs";
 import { parseCliArgs, resolveTarget, table, UsageError, usageWindow } from "../../scripts/dev/cli/parts.mjs";
+import { describePowerUps, parsePowerUpChanges } from "../../scripts/dev/cli/power-ups.mjs";
 import { summary } from "../../scripts/dev/platform/jobs.mjs";
 import { parseStartOptions } from "../../scripts/dev/platform/options.mjs";
 
@@ -43,7 +44,28 @@ describe("parseCliArgs", () => {
     assert.equal(parseCliArgs(["domain", "rm", ID]).command, "domain rm");
   });
 
+  it("reads power-ups <id> [FIELD=VALUE …] into the call's body", () => {
+    assert.deepEqual(parseCliArgs(["power-ups", ID, "anonymizer=always", "--token", "jwt"]), {
+      command: "power-ups", id: ID, words: ["anonymizer=always"], flags: { token: "jwt" },
+    });
+    assert.deepEqual(parsePowerUpChanges([
+      "bot_filter=block", "bot_score_below=20", "blocked_ips=10.0.0.0/8, 2001:db8::/32", "device_geo_headers=true",
+      "click_id_restore=false", "anonymizer=null", "preview_header=ZW52LTV8b3VK",
+    ]), {
+      bot_filter: "block", bot_score_below: 20, blocked_ips: ["10.0.0.0/8", "2001:db8::/32"], device_geo_headers: true,
+      click_id_restore: false, anonymizer: null, preview_header: "ZW52LTV8b3VK",
+    });
+    assert.deepEqual(parsePowerUpChanges(["blocked_ips="]), { blocked_ips: [] });
+    for (const word of ["teleport=true", "bot_filter", "=x"]) {
+      assert.throws(() => parsePowerUpChanges([word]), (e) => e instanceof UsageError && /expected FIELD=VALUE/.test(e.message));
+    }
+    const shown = describePowerUps(ID, { config_version: 7, power_ups: { anonymizer: "consent", bot_filter: "block" }, pushed: { bot_filter: "block" } });
+    assert.match(shown, /bot_filter\s+"block"\s+"block"/);
+    assert.match(shown, /anonymizer\s+"consent"\s+–/);
+  });
+
   for (const [argv, message] of [
+    [["power-ups"], /power-ups needs a container id/],
     [[], /no command/],
     [["nuke"], /unknown command nuke/],
     [["inspect"], /needs a container id/],

@@ -23,10 +23,13 @@ commands:
                                  claim a hostname (pending until verified); prints its TXT and CNAME
   domain verify <domain-id>      check its DNS now: verified -> routed, else what is missing
   domain rm <domain-id>          stop routing it and forget it
+  power-ups <id> [FIELD=VALUE …] show or switch the container's power-ups (docs/power-ups.md), e.g.
+                                 bot_filter=block blocked_ips=10.0.0.0/8,192.0.2.7 anonymizer=consent;
+                                 FIELD=null switches one off
 
 options:
   --json                         print the API's JSON instead of a table
-  --token JWT                    domains: an owner's or admin's access token (env QAXAL_ACCESS_TOKEN;
+  --token JWT                    domains, power-ups: an owner's or admin's access token (env QAXAL_ACCESS_TOKEN;
                                  locally the demo owner's from local.json)
   --edge-host HOST               check-site: the container's edge hostname, when the admin API
                                  cannot be asked (else looked up from the site's host)
@@ -37,7 +40,7 @@ options:
 
 const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host", "--token"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--help", "--all"]);
-const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1, domains: 1, domain: -1 };
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1, domains: 1, domain: -1, "power-ups": -1 };
 /** `domain <action> …`: the arguments after the action. */
 const DOMAIN_ACTIONS = { add: ["container id", "hostname"], verify: ["domain id"], rm: ["domain id"] };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -68,6 +71,11 @@ export function parseCliArgs(argv) {
     return { command: "alerts-test", id: rest[1], flags };
   }
   if (command === "domain") return parseDomainCommand(rest, flags);
+  if (command === "power-ups") {
+    if (!UUID_RE.test(rest[0] ?? "")) throw new UsageError("power-ups needs a container id (a uuid)");
+    // FIELD=VALUE words: read by power-ups.mjs (parsePowerUpChanges).
+    return { command, id: rest[0].toLowerCase(), words: rest.slice(1), flags };
+  }
   if (rest.length !== ARITY[command]) {
     if (command === "check-site") throw new UsageError("check-site needs the site's URL with its path prefix, e.g. https://example.com/metrics");
     throw new UsageError(ARITY[command] ? `${command} needs a container id` : `${command} takes no argument`);
