@@ -192,10 +192,11 @@ describe("the page's host reaches the origin on every proxied path", () => {
     const token = config.sites[0]!.container_token;
     const edge = `https://${config.edge_hostname}`;
     const paths = [`/k/${token}?p=${encodeRecoveryParam(HIT)}`, `${hit}?${param}=${encodePayload(HIT, codec)}`, "/g/collect?v=2"];
-    for (const [claimed, expected] of [
+    const cases: Array<[string, string]> = [
       ["www.publichost.test", "www.publichost.test"],
       ["www.elsewhere.test", config.edge_hostname],
-    ]) {
+    ];
+    for (const [claimed, expected] of cases) {
       for (const path of paths) {
         const response = await edgeFetch(edge + path, { headers: { "X-Public-Host": claimed } });
         expect(await response.text(), path).toContain(`host=${expected}`);
