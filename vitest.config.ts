@@ -18,6 +18,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**", "test/functions/**", "test/platform/**"],
+    // test/reliability: its own run (vitest.reliability.config.ts, scripts/test-reliability.mjs).
+    exclude: ["test/e2e/**", "test/functions/**", "test/platform/**", "test/reliability/**"],
   },
 });
