@@ -152,14 +152,22 @@ export function containerCharts(usageDays, traffic, now) {
   };
 }
 
-/** Pure: the quota gauge from the plan's limit and the month's requests (the edge's count when it answered). */
+/**
+ * Pure: the quota gauge from the plan's limit and the month's requests. The edge counts live
+ * (and enforces), billing stores its copy (what alerts and invoices use); they differ by the
+ * billing job's lag, and the gauge shows the higher of the two.
+ */
 export function quotaGauge(quota, inspection) {
   const limit = inspection?.config?.plan?.monthly_request_limit ?? (quota?.monthly_request_limit == null ? null : Number(quota.monthly_request_limit));
-  const used = inspection?.usage?.month_requests ?? Number(quota?.month_requests ?? 0);
+  const edge = inspection?.usage?.month_requests ?? null;
+  const billed = quota ? Number(quota.month_requests ?? 0) : null;
+  const used = Math.max(edge ?? 0, billed ?? 0);
   return {
     plan_id: quota?.plan_id ?? null,
     limit,
     used,
+    edge,
+    billed,
     share: limit ? used / limit : null,
     auto_upgrade: inspection?.config?.plan?.auto_upgrade ?? quota?.auto_upgrade ?? false,
   };
@@ -206,7 +214,7 @@ export async function containerDetail({ admin, db, id, now = Date.now() }) {
 }
 
 /** Open alerts of the container; `{ available: false }` while the alerts table does not exist. */
-async function openAlerts(db, id) {
+export async function openAlerts(db, id) {
   const { data, error } = await db.from("alerts").select("*").eq("container_id", id).eq("status", "open").order("first_seen_at", { ascending: false });
   if (error && MISSING_RELATION.has(error.code)) return { available: false, open: [] };
   if (error) throw new Error(`alerts: ${error.code ?? ""} ${error.message}`);
