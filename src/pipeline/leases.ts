@@ -12,10 +12,11 @@
  * A request older than REFRESH_MS after the last word, or one that leaves the lease under
  * half its block, tops it up in the background (the request's waitUntil): with steady
  * traffic the isolate hears of a pause or a removed host about a second after it happened,
- * and never waits. The object never grants more than half of what is left under the limit,
- * so near the limit requests go back to it one by one and the limit stays exact. An
+ * and never waits. The object grants no block while fewer than two are left under the
+ * limit, so near it requests go back to it one by one and the limit stays exact. An
  * isolate that dies holding slots leaves them counted: over-count by at most one block,
  * never an under-count. Changes made through this isolate drop its knowledge at once.
+ * Bounds and figures: docs/scaling.md.
  */
 import type { Lease } from "../bindings/protocol";
 import { BoundedMap } from "./bounded-map";
