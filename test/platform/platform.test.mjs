@@ -245,7 +245,7 @@ describe("npm start: the platform end to end", () => {
       { name: domain.verification.name, type: "TXT", value: domain.verification.value },
       { name: domain.routing.name, type: "CNAME", value: domain.routing.value },
     ]) {
-      const written = await fetch(local.dns.records_url, { method: "POST", body: JSON.stringify(record) });
+      const written = await fetch(local.dns_records_url, { method: "POST", body: JSON.stringify(record) });
       assert.equal(written.status, 201, await written.text());
     }
     const verified = await json(["domain", "verify", domain.id]);

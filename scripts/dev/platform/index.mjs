@@ -192,7 +192,6 @@ async function start(options, paths, cleanups, log) {
     dashboard_url: dashboard.url,
     // supabase-js: createClient(rest_url, anon key) reads the views and tables at {rest_url}/rest/v1 under RLS
     rest_url: rest.url,
-    dns: { resolver: domainServices.resolver, records_url: domainServices.local ? `${domainServices.local.http}/records` : null },
     sgtm_standin_url: sgtm.url,
     // alert email: the local SMTP listener and what it received (the demo owner's address is a target)
     smtp: { url: smtpUrl, messages_url: `${smtp.url}/__standin/messages` },
