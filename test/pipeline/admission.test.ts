@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseEdgeConfig, type EdgeConfigInput } from "../../src/shared/edge-config";
-import { knownState, MIN_BLOCK, REFRESH_MS, STATE_TTL_MS } from "../../src/pipeline/leases";
+import { knownState, LEASE_TTL_MS, MIN_BLOCK, REFRESH_MS, STATE_TTL_MS } from "../../src/pipeline/leases";
 import { makeConfig, ORIGIN } from "../support/config";
 import { edgeFetch, pushConfig, usageOf } from "../support/edge";
 import { mockOutbound } from "../support/outbound";
@@ -75,6 +75,20 @@ describe("changes made elsewhere reach this isolate", () => {
     expect(status).toBe(402);
     expect(Date.now() - pausedAt).toBeLessThan(REFRESH_MS * 2);
     expect(await usageOf(config.container_id)).toBe(outbound.requests.length);
+  });
+
+  it("a pause: a counted request at most LEASE_TTL_MS after the last word", async () => {
+    const config = makeConfig("leasepause10");
+    mockOutbound({ [ORIGIN]: () => new Response("ok") });
+    await pushConfig(config);
+    const host = config.sites[0]!.primary_host;
+    expect((await hit(host)).status).toBe(200);
+    await objectOf(config).pause("ops");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + LEASE_TTL_MS - 100 });
+    // Positive control: within the lease's life the slot still serves.
+    expect((await hit(host)).status).toBe(200);
+    vi.setSystemTime(Date.now() + 200);
+    expect((await hit(host)).status).toBe(402);
   });
 
   it("a pause: at the first request after STATE_TTL_MS without traffic, at most", async () => {
