@@ -45,6 +45,8 @@ const KEEP_DELIVERED_SESSIONS = 50_000;
 const MAX_LEASE_SLOTS = 1_000;
 
 type MetaRow = { key: string; value: string };
+/** A log batch whose write failed: retried as the same entries under the same R2 key. */
+type LogRetry = { key: string; lastId: number };
 
 export class ContainerObject extends DurableObject<Env> {
   private readonly sql: Sql;
@@ -63,6 +65,7 @@ export class ContainerObject extends DurableObject<Env> {
   private fallback: Promise<void> | null = null;
   private fallbackFailedAt = 0;
   private alarmPending = false;
+  private logRetry: LogRetry | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -327,22 +330,39 @@ export class ContainerObject extends DurableObject<Env> {
     if (Number.isFinite(next)) this.scheduleFlush(next);
   }
 
-  /** Returns the delay before the next try, or Infinity when nothing is left. */
+  /**
+   * Returns the delay before the next try, or Infinity when nothing is left. A failed batch
+   * is retried as the same batch under the same key, so a write that landed but whose answer
+   * was lost is overwritten, not delivered twice in a larger batch.
+   */
   private async flushLogs(): Promise<number> {
-    const batch = this.logs.takeBatch(LOG_BATCH);
+    const retry = this.logRetry;
+    const batch = (retry && this.logs.takeBatch(LOG_BATCH, retry.lastId)) ?? this.logs.takeBatch(LOG_BATCH);
     if (!batch) return Infinity;
     const day = new Date().toISOString().slice(0, 10);
-    const key = logObjectKey(this.containerId ?? "unknown", day, batch.firstId, batch.lastId);
+    const key = retry && batch.lastId === retry.lastId
+      ? retry.key
+      : logObjectKey(this.containerId ?? "unknown", day, batch.firstId, batch.lastId);
     try {
       await this.env.LOGS.put(key, batch.bodies.join("\n") + "\n", {
         httpMetadata: { contentType: "application/x-ndjson" },
       });
-      this.logs.confirm(batch);
+      this.ctx.storage.transactionSync(() => {
+        this.logs.confirm(batch);
+        this.setLogRetry(null);
+      });
       return this.logs.hasPending() ? 0 : Infinity;
     } catch (error) {
       console.warn(`R2 log flush failed for ${this.containerId}: ${String(error)}`);
+      this.setLogRetry({ key, lastId: batch.lastId });
       return this.logs.failed();
     }
+  }
+
+  private setLogRetry(retry: LogRetry | null): void {
+    this.logRetry = retry;
+    if (retry) this.writeMeta("log_retry", JSON.stringify(retry));
+    else this.sql`DELETE FROM meta WHERE key = 'log_retry'`;
   }
 
   private async flushDetections(): Promise<number> {
@@ -368,6 +388,7 @@ export class ContainerObject extends DurableObject<Env> {
     this.containerId = meta.get("container_id") ?? null;
     this.deleted = meta.has("deleted");
     this.paused = meta.has("paused") ? (JSON.parse(meta.get("paused")!) as PauseState) : null;
+    this.logRetry = meta.has("log_retry") ? (JSON.parse(meta.get("log_retry")!) as LogRetry) : null;
     const stored = meta.get("config");
     if (stored) this.useConfig(JSON.parse(stored) as EdgeConfig);
     this.alarmPending = this.logs.hasPending() || this.detections.hasPending();

@@ -86,10 +86,11 @@ export class Outbox {
     return this.pending > 0;
   }
 
-  /** The oldest pending entries, up to `maxLines` lines (at least one entry). */
-  takeBatch(maxLines: number): OutboxBatch | null {
+  /** The oldest pending entries, up to `maxLines` lines (at least one entry) and, when given, up to entry `lastId`. */
+  takeBatch(maxLines: number, lastId = Number.MAX_SAFE_INTEGER): OutboxBatch | null {
     const cursor = this.storage.sql.exec<EntryRow>(
-      `SELECT id, body, lines FROM ${this.table} WHERE delivered = 0 ORDER BY id`,
+      `SELECT id, body, lines FROM ${this.table} WHERE delivered = 0 AND id <= ? ORDER BY id`,
+      lastId,
     );
     const rows: EntryRow[] = [];
     let lines = 0;

@@ -9,7 +9,10 @@ export interface MatrixRow {
   /** What the client saw, e.g. "200 from the objects". */
   client: string;
   served: number;
+  /** Requests, lines or writes gone without a count anywhere: must be 0. */
   lost: number;
+  /** Dropped by design beyond a documented bound, and counted where an operator sees it. */
+  dropped?: number;
   /** How long until normal after the fault ended, or "n/a" when service never stopped. */
   recovered: string;
   /** Extra figures (latency, counts) in a few words. */
