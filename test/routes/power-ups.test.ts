@@ -61,6 +61,23 @@ describe("blocked IPs", () => {
     expect(await usageOf(config.container_id)).toBe(3);
   });
 
+  it("behind the site's own proxy: the address it vouches for with its secret, else the connecting one", async () => {
+    const config = withPowerUps("pu-ips-proxy", { blocked_ips: ["198.51.100.0/24"] });
+    config.sites[0] = { ...config.sites[0]!, path_prefix: "/m", forward_secret: "s".repeat(40) };
+    const outbound = mockOutbound({ [ORIGIN]: ok });
+    await pushConfig(config);
+    const through = (secret: string, forwarded: string) =>
+      edgeFetch("https://www.pu-ips-proxy.test/m/g/collect?v=2", {
+        headers: { "X-Forward-Secret": secret, "X-Forwarded-For": forwarded, "CF-Connecting-IP": "203.0.113.1" },
+      });
+    expect((await through("s".repeat(40), "198.51.100.20")).status).toBe(403);
+    // A wrong secret vouches for nothing: the connecting address decides (and is not blocked).
+    expect((await through("x".repeat(40), "198.51.100.20")).status).toBe(200);
+    expect((await through("s".repeat(40), "203.0.113.20")).status).toBe(200);
+    expect(outbound.requests).toHaveLength(2);
+    expect(await usageOf(config.container_id)).toBe(2);
+  });
+
   it("refuse a config with a malformed or a 101st entry, naming it", async () => {
     mockOutbound({});
     const bad = await pushConfig(withPowerUps("pu-ips-bad", { blocked_ips: ["10.0.0.0/33", "1.2.3.4"] }));
@@ -98,16 +115,20 @@ describe("bot filter", () => {
     expect(await usageOf(config.container_id)).toBe(1);
   });
 
-  it("flag: the origin gets X-Bot and the score, never the client's copies", async () => {
+  it("flag: the origin gets X-Bot and the score, never the client's copies; the access log counts the bots", async () => {
     const config = withPowerUps("pu-flag", { bot_filter: "flag", bot_score_below: 40 });
     const outbound = mockOutbound({ [ORIGIN]: ok });
+    vi.spyOn(env.ACCESS_LOG, "writeDataPoint");
     await pushConfig(config);
     await hit("data.pu-flag.test", { headers: { "User-Agent": BOT_UA, "X-Bot": "0" } });
     await hit("data.pu-flag.test", { headers: { "User-Agent": HUMAN_UA, "X-Bot": "1" }, cf: { botManagement: { score: 35 } } });
     await hit("data.pu-flag.test", { headers: { "User-Agent": HUMAN_UA, "X-Bot-Score": "1" }, cf: { botManagement: { score: 88 } } });
     await hit("data.pu-flag.test", { headers: { "User-Agent": HUMAN_UA } });
+    const points = vi.mocked(env.ACCESS_LOG.writeDataPoint).mock?.calls ?? [];
     const seen = outbound.requests.map((request) => [request.headers.get("X-Bot"), request.headers.get("X-Bot-Score")]);
     expect(seen).toEqual([["1", "1"], ["1", "35"], ["0", "88"], ["0", null]]);
+    const mine = points.filter(([point]) => point?.indexes?.[0] === config.container_id);
+    expect(mine.map(([point]) => point?.doubles?.[6])).toEqual([1, 1, 0, 0]);
     expect(await usageOf(config.container_id)).toBe(4);
   });
 
@@ -204,6 +225,21 @@ describe("click ID restore", () => {
     expect(dl.pathname).toBe("/pricing");
     expect(dl.searchParams.get("gclid")).toBe("Cj0KCQ-abc_1");
     expect(dl.searchParams.get("fbclid")).toBe("IwAR2x");
+  });
+
+  it("needs the cookie keeper module, and is off by default", async () => {
+    const modules = { sgtm_proxy: true, gtm_recovery: true, cookie_keeper: false, adblock_itp_detection: true, custom_domain: true };
+    const keeperOff = withPowerUps("pu-clid-nokeeper", { click_id_restore: true }, { modules });
+    const byDefault = makeConfig("pu-clid-default");
+    const outbound = mockOutbound({ [ORIGIN]: ok });
+    await pushConfig(keeperOff);
+    await pushConfig(byDefault);
+    for (const host of ["data.pu-clid-nokeeper.test", "data.pu-clid-default.test"]) {
+      const landed = await hit(host, {}, landing("1"));
+      expect(landed.headers.getSetCookie().some((line) => line.startsWith("_qx_clid=")), host).toBe(false);
+      await hit(host, { headers: { Cookie: "_qx_clid=gclid.Cj0KCQ-abc_1" } }, later("1"));
+      expect(new URL(new URL(outbound.requests.at(-1)!.url).searchParams.get("dl")!).searchParams.get("gclid"), host).toBeNull();
+    }
   });
 
   it("never restores without ad storage granted; a denial deletes the cookie", async () => {
