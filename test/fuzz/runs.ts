@@ -21,8 +21,8 @@ declare module "vitest" {
 
 export type FuzzMeta = { runs: number; target: number; accepted: number; counterexamples: number; seed: number };
 
-export const CI_RUNS = 300;
-export const CI_INTEGRATION_RUNS = 30;
+const CI_RUNS = 300;
+const CI_INTEGRATION_RUNS = 30;
 
 export const FUZZ_RUNS: number = inject("fuzzRuns") ?? CI_RUNS;
 export const INTEGRATION_RUNS: number = inject("fuzzIntegrationRuns") ?? CI_INTEGRATION_RUNS;
@@ -75,11 +75,6 @@ export function fuzzAsync<T>(
     settle(task, details, tally, numRuns);
   }, TIMEOUT_MS);
 }
-
-/** A property that states an invariant the code does not keep yet: reported as skipped, never silently dropped. */
-fuzz.skip = function skip<T>(invariant: string, _arbitrary: fc.Arbitrary<T>, _predicate: Predicate<T>): void {
-  it.skip(invariant, () => undefined);
-};
 
 function settle<T>(task: TaskLike, details: fc.RunDetails<[T]>, tally: Tally, target: number): void {
   // Once a run fails, further calls are shrinking, not new inputs.
