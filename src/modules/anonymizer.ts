@@ -27,8 +27,9 @@ export const HIGH_ENTROPY_HINTS: readonly string[] = [
   "sec-ch-ua-wow64",
 ];
 
-export function shouldAnonymize(mode: AnonymizerMode, consent: Consent): boolean {
-  return mode === "always" || (mode === "consent" && consent.analytics === false);
+/** `consent` is read only in consent mode (it parses the hit). */
+export function shouldAnonymize(mode: AnonymizerMode, consent: () => Consent): boolean {
+  return mode === "always" || (mode === "consent" && consent().analytics === false);
 }
 
 /** The address's network (`203.0.113.0`, `2001:db8:1::`), or null when it is no address. */

@@ -47,9 +47,9 @@ export function refusedAtEdge(request: NotedRequest): Response | null {
   const view = request.access.view;
   const powerUps = view?.prepared.powerUps;
   if (!view || !powerUps) return null;
+  const { container_id: containerId, config_version: configVersion } = view.prepared.config;
   const refuse = (blocked: "ip" | "bot") => {
-    Object.assign(request.access, { containerId: view.prepared.config.container_id, siteId: view.site.site_id, blocked });
-    request.access.configVersion = view.prepared.config.config_version;
+    Object.assign(request.access, { containerId, configVersion, siteId: view.site.site_id, blocked });
     return errorResponse(403, blocked === "ip" ? "ip_blocked" : "bot_blocked");
   };
   if (isBlocked(visitorIp(request), powerUps.blockList)) return refuse("ip");
@@ -86,14 +86,17 @@ export function powerUpsUpstream(
     headers.set("X-Bot", bot.bot ? "1" : "0");
     if (bot.score !== null) headers.set("X-Bot-Score", String(bot.score));
   }
+  // Each parsed at most once, and only when a power-up needs it.
   let device: Device | null = null;
   const deviceOf = () => (device ??= parseDevice(request.headers));
+  let consent: Consent | null = null;
+  const consentOf = () => (consent ??= target.consent());
   if (settings.device_geo_headers) {
     for (const [name, value] of Object.entries({ ...deviceHeaders(deviceOf()), ...gatewayGeoHeaders(target.geo) })) {
       headers.set(name, value);
     }
   }
-  if (settings.anonymizer !== "off" && shouldAnonymize(settings.anonymizer, target.consent())) {
+  if (shouldAnonymize(settings.anonymizer, consentOf)) {
     const truncated = truncateIp(headers.get("X-Forwarded-For"));
     if (truncated) headers.set("X-Forwarded-For", truncated);
     else headers.delete("X-Forwarded-For");
@@ -107,7 +110,7 @@ export function powerUpsUpstream(
   const clicks = clickIdRestore({
     upstreamUrl: target.upstreamUrl,
     requestCookieHeader: request.headers.get("Cookie"),
-    consent: target.consent(),
+    consent: consentOf(),
     cookieDomain: target.site.cookie_domain,
   });
   return { upstreamUrl: clicks.upstreamUrl, setCookies: clicks.setCookie ? [clicks.setCookie] : [] };

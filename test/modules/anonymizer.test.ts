@@ -17,7 +17,7 @@ describe("shouldAnonymize", () => {
     ["off", false, false], ["off", null, false], ["always", true, true], ["always", null, true],
     ["consent", false, true], ["consent", true, false], ["consent", null, false],
   ] as const)("%s with analytics %s -> %s", (mode, analytics, expected) => {
-    expect(shouldAnonymize(mode, { analytics, ads: null })).toBe(expected);
+    expect(shouldAnonymize(mode, () => ({ analytics, ads: null }))).toBe(expected);
   });
 });
 
