@@ -226,6 +226,25 @@ describe("npm start: the platform end to end", () => {
     assert.deepEqual(row.errors, []);
   });
 
+  it("the multi-domain demo container has every power-up on: the CLI shows them at the edge, a hit reaches sGTM shaped by them", async () => {
+    const demo = local.demo.containers.find((container) => container.name === "Demo shop + blog (multi-domain)");
+    assert.ok(demo, JSON.stringify(local.demo.containers));
+    const shown = await cli(["power-ups", demo.id, "--json"], dataDir);
+    assert.equal(shown.code, 0, shown.stderr);
+    const { pushed } = JSON.parse(shown.stdout);
+    assert.deepEqual(
+      [pushed.bot_filter, pushed.anonymizer, pushed.device_geo_headers, pushed.click_id_restore, pushed.blocked_ips.length > 0, typeof pushed.preview_header],
+      ["flag", "consent", true, true, true, "string"],
+    );
+    const hit = await getVia(local.edge_url, demo.edge_hostname, "/g/collect?v=2&tid=G-POWERUPS&en=page_view");
+    assert.ok(hit.status < 400, hit.body);
+    const recorded = await (await fetch(`${local.sgtm_standin_url}/__standin/hits`)).json();
+    const mine = recorded.find((h) => h.query.includes("tid=G-POWERUPS"));
+    assert.equal(mine?.headers["x-bot"], "0", JSON.stringify(mine?.headers));
+    assert.equal(mine.headers["x-device-type"], "unknown");
+    assert.equal(mine.headers["x-gtm-server-preview"], pushed.preview_header);
+  });
+
   it("a domain through the CLI: added pending (edge 404), DNS records written, verified, routed; removed, 404 again", async () => {
     assert.ok(containerId, "the container of the earlier test");
     const json = async (args, code = 0) => {
