@@ -172,6 +172,8 @@ export function entryFromLine(line: string): AccessLogEntry | null {
     paused: value.paused === true,
     country: text("country"),
     config_version: number("config_version"),
+    ...(typeof value.bot === "boolean" ? { bot: value.bot } : {}),
+    ...(value.blocked === "ip" || value.blocked === "bot" ? { blocked: value.blocked } : {}),
   };
 }
 

@@ -93,13 +93,18 @@ describe("GET /_edge/admin/containers/{id}/logs", () => {
 
   it("never shows a field that is not an access-log entry's, such as an address", async () => {
     const containerId = await seeded("lognoip", "2026-11-20", [[
-      line("", T0, 200, "collect", false, { client_ip: "203.0.113.7", headers: { "cf-connecting-ip": "203.0.113.7" } }),
+      line("", T0, 200, "collect", false, { client_ip: "203.0.113.7", headers: { "cf-connecting-ip": "203.0.113.7" }, bot: true, blocked: "203.0.113.7" }),
+      line("", T0 + 1, 403, "collect", false, { bot: true, blocked: "bot" }),
     ]]);
     const response = await admin(`containers/${containerId}/logs?${WINDOW}`);
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(text).not.toContain("203.0.113");
-    expect(JSON.parse(text).lines[0]).toMatchObject({ ts: T0, status: 200, country: "DE", latency_ms: 3 });
+    const [blocked, first] = JSON.parse(text).lines;
+    expect(first).toMatchObject({ ts: T0, status: 200, country: "DE", latency_ms: 3, bot: true });
+    expect(first).not.toHaveProperty("blocked");
+    // the power-ups' fields of an entry do show (docs/power-ups.md)
+    expect(blocked).toMatchObject({ status: 403, bot: true, blocked: "bot" });
   });
 
   it("reads what the Worker logged: lines of its requests reach R2 and come back, per-site endpoints with their kind", async () => {
