@@ -34,7 +34,8 @@ function assertSafe(p: string): void {
   }
 }
 
-const CODE_POINT_OK_IN_QUERY = (s: string) => !/[\u0000-\u0020\u007f-\u009f#]/.test(s);
+/** What the decoder lets through in a raw query: no control characters, no `#`, no whitespace of any script. */
+const CODE_POINT_OK_IN_QUERY = (s: string) => !/[\s#\u0000-\u001f\u007f-\u009f]/u.test(s);
 const isWellFormed = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s)) === s;
 
 /** Opaque queries: raw unicode strings and GA4-style encoded key=value pairs (dl/dr full URLs, %2F, %20, UTF-8). */
