@@ -28,11 +28,16 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
-/** `{ url, port, output(), stop() }` once GET /_edge/health answers 200. */
-export async function startWorker({ adminToken }) {
-  const persistTo = await mkdtemp(join(tmpdir(), "qaxal-e2e-"));
+/**
+ * `{ url, port, output(), stop() }` once GET /_edge/health answers 200. `vars` are more Worker
+ * variables; with `persistTo` the state lives there and outlives stop() (a restart on the same
+ * state), else in a throwaway directory; `port` keeps the URL of a Worker started before.
+ */
+export async function startWorker({ adminToken, vars = {}, persistTo: ownState, port }) {
+  const persistTo = ownState ?? await mkdtemp(join(tmpdir(), "qaxal-e2e-"));
+  const dropState = () => (ownState ? Promise.resolve() : rm(persistTo, { recursive: true, force: true }));
   try {
-    const worker = await startWranglerDev({ port: await freePort(), persistTo, vars: { EDGE_ADMIN_TOKEN: adminToken } });
+    const worker = await startWranglerDev({ port: port ?? await freePort(), persistTo, vars: { EDGE_ADMIN_TOKEN: adminToken, ...vars } });
     running.add(worker.pid);
     if (process.env.E2E_PID_DIR) writeFileSync(join(process.env.E2E_PID_DIR, `wrangler-${worker.pid}`), String(worker.pid));
     return {
@@ -40,11 +45,11 @@ export async function startWorker({ adminToken }) {
       async stop() {
         await worker.stop();
         running.delete(worker.pid);
-        await rm(persistTo, { recursive: true, force: true });
+        await dropState();
       },
     };
   } catch (error) {
-    await rm(persistTo, { recursive: true, force: true });
+    await dropState();
     throw error;
   }
 }

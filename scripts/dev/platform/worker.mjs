@@ -10,7 +10,8 @@ export const WORKER_START_TIMEOUT_MS = 90_000;
 /**
  * @param {{ port: number, persistTo: string, vars: Record<string, string>, logFile?: string, configPath?: string,
  *   onSpawn?: (pid: number) => void }} options  onSpawn: told wrangler's pid (its group) before it is ready
- * @returns {Promise<{ url: string, port: number, pid: number, output(): string, stop(): Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, pid: number, inspectorPort: number, output(): string, stop(): Promise<void> }>}
+ *   inspectorPort: wrangler's DevTools endpoint of the Worker's isolate (the reliability soak reads its heap there)
  */
 export async function startWorker({ port, persistTo, vars, logFile, configPath, onSpawn }) {
   const inspectorPort = await freePort();
@@ -39,5 +40,5 @@ export async function startWorker({ port, persistTo, vars, logFile, configPath, 
     await service.stop();
     throw error;
   }
-  return { url, port, pid: service.pid, output: service.output, stop: service.stop };
+  return { url, port, pid: service.pid, inspectorPort, output: service.output, stop: service.stop };
 }

@@ -11,6 +11,14 @@
 //     loads it from another host instead; `?loader_path=/…` embeds a site's own loader path);
 //   - GET /healthy: 200 "ok", as sGTM answers its health check (the alerts job's probe; not recorded);
 //   - GET /__standin/hits: every request it recorded (JSON); DELETE /__standin/hits clears them.
+// Failure modes (stand-in behaviour for the reliability suite, test/reliability), set in process
+// with `setFault(fault)`, `null` for normal again; requests that reach it are still recorded:
+//   - "refuse": the port is closed (connections refused) until the fault is cleared;
+//   - "hang": requests are read and never answered (their sockets close when the fault is cleared);
+//   - "reset": a 200 with half of its announced body, then a TCP reset;
+//   - { drip: ms, bytes }: a 200 whose `bytes`-byte body comes one byte every `ms`;
+//   - { delay: ms }: the normal answer, `ms` late.
+// `onHit(hit)` (optional) takes each recorded request instead of `hits` (a long run keeps nothing).
 // CLI: node scripts/dev/standins/sgtm.mjs [--port 8788] [--loader-token lt_…]
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -82,12 +90,40 @@ function send(res, status, headers, body = "") {
   res.end(body);
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The answer of a failure mode to a recorded request; false when the mode lets it through. */
+async function answerFaulty(fault, req, res, hanging) {
+  if (fault === "hang") {
+    hanging.add(res);
+    return true;
+  }
+  if (fault === "reset") {
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "64" });
+    res.write("x".repeat(32), () => req.socket.resetAndDestroy());
+    return true;
+  }
+  if (fault?.drip) {
+    res.writeHead(200, { "content-type": "text/plain", "content-length": String(fault.bytes) });
+    for (let sent = 0; sent < fault.bytes && !res.destroyed; sent++) {
+      await sleep(fault.drip);
+      res.write("x");
+    }
+    res.end();
+    return true;
+  }
+  if (fault?.delay) await sleep(fault.delay);
+  return false;
+}
+
 /**
  * Starts the stand-in on 127.0.0.1. `port` 0 picks a free port.
- * Returns `{ url, hits, close }`; `hits` is the live array of recorded requests.
+ * Returns `{ url, hits, setFault, close }`; `hits` is the live array of recorded requests.
  */
-export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
+export async function startSgtmStandin({ port = 0, loaderToken = "", onHit } = {}) {
   const hits = [];
+  let fault = null;
+  const hanging = new Set();
 
   const server = createServer(async (req, res) => {
     try {
@@ -104,14 +140,10 @@ export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
       if (url.pathname === "/healthy" && req.method === "GET") return send(res, 200, { "content-type": "text/plain" }, "ok");
 
       const body = await readBody(req);
-      hits.push({
-        method: req.method,
-        path: url.pathname,
-        query: url.search,
-        headers: req.headers,
-        body,
-        at: new Date().toISOString(),
-      });
+      const hit = { method: req.method, path: url.pathname, query: url.search, headers: req.headers, body, at: new Date().toISOString() };
+      if (onHit) onHit(hit);
+      else hits.push(hit);
+      if (await answerFaulty(fault, req, res, hanging)) return;
 
       if (COLLECT_PATHS.has(url.pathname)) {
         const fpid = cookieValue(req.headers.cookie, "FPID") ?? `FPID2.2.${randomBytes(12).toString("base64url")}`;
@@ -144,19 +176,30 @@ export async function startSgtmStandin({ port = 0, loaderToken = "" } = {}) {
     }
   });
 
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", resolve);
-  });
+  const listen = (onPort) =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(onPort, "127.0.0.1", resolve);
+    });
+  const stopListening = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  await listen(port);
   const { port: boundPort } = server.address();
   return {
     url: `http://127.0.0.1:${boundPort}`,
     hits,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    /** Switches to a failure mode (see the header), or back to normal with null. */
+    async setFault(next) {
+      if (fault === "refuse" && next !== "refuse") await listen(boundPort);
+      for (const res of hanging) res.destroy();
+      hanging.clear();
+      fault = next;
+      if (next === "refuse") await stopListening();
+    },
+    close: () => (fault === "refuse" ? Promise.resolve() : stopListening()),
   };
 }
 
