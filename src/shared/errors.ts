@@ -44,7 +44,9 @@ export type FunctionErrorCode =
   | "edge_provider_failed"
   | "edge_provider_not_configured"
   // power-ups (docs/power-ups.md)
-  | "not_in_plan";
+  | "not_in_plan"
+  // the database down or restarting: 503 with Retry-After (docs/reliability.md)
+  | "database_unavailable";
 
 export type ErrorBody = { error: ErrorCode } & Record<string, unknown>;
 

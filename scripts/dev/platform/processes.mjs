@@ -63,12 +63,13 @@ export async function stopGroup(pid, graceMs = STOP_GRACE_MS) {
 
 /**
  * Spawns `command` as the leader of a new process group. Output goes to `logFile` when given
- * and to a bounded in-memory tail (`output()`) for error messages.
+ * and to a bounded in-memory tail (`output()`) for error messages. `uid`/`gid` (optional) run it
+ * as another user (a server that refuses root, e.g. PostgreSQL).
  * @returns {{ name: string, pid: number, child: import("node:child_process").ChildProcess,
  *   output(): string, exited: Promise<number|null>, stop(): Promise<void> }}
  */
-export function spawnService(name, command, args, { cwd, env, logFile } = {}) {
-  const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+export function spawnService(name, command, args, { cwd, env, logFile, uid, gid } = {}) {
+  const child = spawn(command, args, { cwd, env, uid, gid, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const log = logFile ? createWriteStream(logFile, { flags: "a" }) : null;
   let tail = "";
   const append = (chunk) => {

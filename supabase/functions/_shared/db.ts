@@ -32,3 +32,19 @@ export async function closeDb(): Promise<void> {
   pool = null;
   await current?.sql.end({ timeout: 5 });
 }
+
+/** Socket-level failures of postgres.js and its own connection errors. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH",
+  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
+]);
+
+/**
+ * Whether `error` says the database is not there (down, restarting, unreachable) rather than
+ * that a query failed: those and SQLSTATE classes 08 (connection exception) and 57P
+ * (shutdown, cannot connect now). The pool reconnects on the next call once it is back.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && (UNREACHABLE_CODES.has(code) || code.startsWith("08") || code.startsWith("57P"));
+}

@@ -4,8 +4,12 @@
  */
 import type { z } from "zod";
 import { readBoundedText } from "../../../src/shared/body.ts";
-import { errorResponse, HttpError } from "../../../src/shared/errors.ts";
+import { type ErrorBody, errorResponse, HttpError } from "../../../src/shared/errors.ts";
 import { bearerToken, secretMatches } from "../../../src/shared/secrets.ts";
+import { isDatabaseUnavailable } from "./db.ts";
+
+/** What a caller is told to wait before retrying while the database is unavailable. */
+const DATABASE_RETRY_AFTER_S = 5;
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return Response.json(body, { status, headers });
@@ -13,13 +17,22 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
 
 /**
  * Runs a handler, turning an HttpError (src/shared/errors.ts, the one class both planes
- * throw) into its response and anything else into a logged 500.
+ * throw) into its response, a database that is down or restarting into a 503 the caller can
+ * retry (test/reliability/control-plane.test.mjs), and anything else into a logged 500.
  */
 export async function handleErrors(name: string, run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof HttpError) return json(error.body, error.status);
+    if (isDatabaseUnavailable(error)) {
+      console.warn(`${name}: database unavailable (${(error as { code: string }).code})`);
+      const body: ErrorBody = {
+        error: "database_unavailable",
+        message: `the database is not reachable right now; retry in ${DATABASE_RETRY_AFTER_S} s`,
+      };
+      return json(body, 503, { "Retry-After": String(DATABASE_RETRY_AFTER_S) });
+    }
     console.error(`${name}: unhandled error`, error);
     return errorResponse(500, "internal_error", { message: "unexpected error, see function logs" });
   }
