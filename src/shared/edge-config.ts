@@ -42,12 +42,23 @@ export const originSchema = string()
     if (url.search || value.includes("?")) ctx.addIssue({ code: "custom", message: "must not carry a query" });
     if (url.hash || value.includes("#")) ctx.addIssue({ code: "custom", message: "must not carry a fragment" });
     if (url.pathname !== "/") ctx.addIssue({ code: "custom", message: "must be a base URL without a path" });
+    // What is stored must parse back to itself: lookalike characters (e.g. U+2215) can make
+    // the parser produce an origin that no URL parser accepts again.
+    if (!reparsesToItself(url.origin)) ctx.addIssue({ code: "custom", message: "must be a plain ASCII origin" });
   })
   .transform((value) => new URL(value).origin);
 
 /** Shared by the edge and the origin's reverse proxy (X-Origin-Auth, contract section 8). */
 const originSecretSchema = string()
   .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32-256 url-safe characters [A-Za-z0-9_-]");
+
+function reparsesToItself(origin: string): boolean {
+  try {
+    return new URL(origin).origin === origin && /^[\x21-\x7e]+$/.test(origin);
+  } catch {
+    return false;
+  }
+}
 
 export const modulesSchema = strictObject({
   sgtm_proxy: boolean(),
