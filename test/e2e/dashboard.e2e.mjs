@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { chromium } from "playwright-core";
+import { launchChromium, waitFor } from "./browser.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -62,15 +62,7 @@ function getVia(edgeUrl, host, path) {
   });
 }
 
-async function waitFor(what, probe, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const waitUp = (what, probe) => waitFor(what, probe, 30_000, 250);
 
 describe("the operator dashboard in Chromium", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "qaxal-dashboard-e2e-"));
@@ -121,11 +113,11 @@ describe("the operator dashboard in Chromium", () => {
       ...Array(4).fill("/g/collect?v=2&tid=G-DASH&en=page_view"), recovered, recovered, `/l/${news.loader_token}.js`, "/no-such-path",
     ]) statuses.push(await getVia(local.edge_url, host, path));
     assert.deepEqual(statuses, [204, 204, 204, 204, 204, 204, 200, 404]);
-    await waitFor("8 lines in the edge's hourly traffic", async () => {
+    await waitUp("8 lines in the edge's hourly traffic", async () => {
       const { hours } = await admin("traffic");
       return hours?.reduce((sum, row) => sum + row.requests, 0) === 8;
     });
-    await waitFor("8 access-log lines in R2", async () => (await admin("logs?limit=50")).lines?.length === 8);
+    await waitUp("8 access-log lines in R2", async () => (await admin("logs?limit=50")).lines?.length === 8);
 
     // The alerts job sees the month at 85% of the plan.
     const job = await fetch(`${local.functions_url}/alerts`, {
@@ -135,10 +127,7 @@ describe("the operator dashboard in Chromium", () => {
     assert.equal(job.status, 200, JSON.stringify(ran));
     assert.ok(ran.opened.some((a) => a.kind === "quota_80" && a.container_id === news.id), JSON.stringify(ran.opened));
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1300, height: 1800 } });
     const outside = [];
     page.on("request", (r) => {
@@ -194,7 +183,7 @@ describe("the operator dashboard in Chromium", () => {
 
   it("lists the access log, narrows it by kind, status and time, and opens a line to its JSON (no address in it)", async () => {
     const rows = () => page.locator("#log-lines tr.line");
-    await waitFor("8 log rows", async () => (await rows().count()) === 8);
+    await waitUp("8 log rows", async () => (await rows().count()) === 8);
     const filter = async (values) => {
       for (const name of ["status", "kind"]) await page.selectOption(`select[name=${name}]`, values[name] ?? "");
       for (const name of ["from", "to"]) await page.fill(`input[name=${name}]`, values[name] ?? "");

@@ -3,9 +3,9 @@
 // Run through scripts/test-browser.mjs, which bounds and cleans up the whole run.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chromium } from "playwright-core";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startWorker } from "./worker-process.mjs";
+import { launchChromium, waitFor } from "./browser.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const CONTAINER_ID = "e2e00000-0000-4000-8000-000000000001";
@@ -17,19 +17,6 @@ const EDGE_HOST = "edge.localhost";
 const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
 const SAFARI_UA =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  // Nothing may leave the machine: every name but loopback fails to resolve.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1",
-];
 
 /** What a content blocker drops: Google tag hosts, the ad bait, and GTM/GA URL patterns anywhere. */
 const BLOCKED_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
@@ -62,16 +49,6 @@ function edgeConfig(standinUrl) {
   };
 }
 
-async function waitFor(what, probe, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("loader in Chromium through the Worker", () => {
   let standin;
   let worker;
@@ -88,7 +65,7 @@ describe("loader in Chromium through the Worker", () => {
     });
     assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
     demoUrl = `http://${SHOP_HOST}:${worker.port}/demo`;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -13,12 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { freePort } from "../../scripts/dev/platform/processes.mjs";
 import { installedProxy, startSiteProxy } from "../../scripts/dev/platform/site-proxy.mjs";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startPlatformSite, startVisitorNetwork, VISITOR_IP } from "./same-origin-harness.mjs";
 import { startWorker } from "./worker-process.mjs";
+import { launchChromium, waitFor } from "./browser.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ADMIN_TOKEN = "e2e-same-origin-admin-0123456789";
@@ -53,18 +53,6 @@ const PAGE = `<!doctype html>
 <body><h1>Same-origin demo site</h1></body>
 </html>
 `;
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1",
-];
 
 /** The blocker rules of test/e2e/loader.e2e.mjs: Google tag hosts and GTM/GA URL patterns anywhere. */
 const BLOCKED_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
@@ -104,16 +92,6 @@ function edgectl(args, workerUrl) {
       cwd: root, timeout: 60_000, env: { ...process.env, EDGE_ADMIN_TOKEN: ADMIN_TOKEN },
     }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
   });
-}
-
-async function waitFor(what, probe, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** A reverse proxy's process group, stopped when this process ends however it ends; announced for the runner. */
@@ -195,11 +173,8 @@ describe("same-origin mode through real reverse proxies", () => {
     }
     visitors = await startVisitorNetwork();
     stops.push(() => visitors.close());
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      // Every request goes through the visitor network, loopback names included.
-      args: [...CHROMIUM_ARGS, `--proxy-server=${visitors.url}`, "--proxy-bypass-list=<-loopback>"],
-    });
+    // Every request goes through the visitor network, loopback names included.
+    browser = await launchChromium([`--proxy-server=${visitors.url}`, "--proxy-bypass-list=<-loopback>"]);
   });
 
   after(async () => {

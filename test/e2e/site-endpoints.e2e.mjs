@@ -3,26 +3,15 @@
 // other customers, also behind a blocker that knows every fixed path of the product.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chromium } from "playwright-core";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startWorker } from "./worker-process.mjs";
+import { launchChromium, waitFor } from "./browser.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const CONTAINER_ID = "e2e00000-0000-4000-8000-000000000091";
 const SITE_HOST = "keyed.localhost";
 const WEB_GTM_ID = "GTM-KEYED01";
 const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1",
-];
 
 /** A blocker that knows Google's hosts and patterns and every fixed path and marker of this product. */
 const GOOGLE_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
@@ -53,16 +42,6 @@ function edgeConfig(origin) {
   };
 }
 
-async function waitFor(what, probe, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("per-site endpoints in Chromium", () => {
   let standin;
   let worker;
@@ -80,7 +59,7 @@ describe("per-site endpoints in Chromium", () => {
     const put = await admin("/config", { method: "PUT", body: JSON.stringify(edgeConfig(standin.url)) });
     assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
     loaderPath = (await (await admin("")).json()).sites[0].endpoints.loader;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {
