@@ -22,6 +22,7 @@ import {
 } from "./dev/cli/parts.mjs";
 import { describeDomain, domainsApi } from "./dev/cli/domains.mjs";
 import { describePowerUps, parsePowerUpChanges, postPowerUps } from "./dev/cli/power-ups.mjs";
+import { snippetsOf } from "./dev/cli/snippet.mjs";
 import { CHECK_COOKIE, checkUrl, describeSiteCheck, diagnoseSiteCheck, siteCheckTarget } from "./dev/cli/site-check.mjs";
 import { runDenoScript } from "./dev/platform/deno.mjs";
 
@@ -176,6 +177,21 @@ async function run(parsed) {
       return [body, `${id}: test alert to ${body.targets} target(s): ${body.delivered.length} delivered` +
         (failed ? `, ${failed} not delivered (retried by the alerts job)` : ""), failed ? 1 : 0];
     }
+    case "snippet": {
+      const snippets = siteSnippets(expect(await admin().get(id), `GET ${id}`), flags.site);
+      return [{ container_id: id, snippets }, snippets.map((s) => `${s.host}\n  ${s.tag}`).join("\n")];
+    }
+    case "rotate": {
+      const inspection = expect(await admin().get(id), `GET ${id}`);
+      const siteId = flags.site ? siteSnippets(inspection, flags.site)[0].site_id : undefined;
+      const body = expect(
+        await functions().rotateEndpoints(id, { ...(siteId ? { site_id: siteId } : {}), ...(flags.finish ? { finish: true } : {}) }),
+        `rotate-endpoints of ${id}`,
+      );
+      const after = siteSnippets(expect(await admin().get(id), `GET ${id}`), flags.site);
+      const what = flags.finish ? "the previous paths no longer serve" : "both sets of paths serve until rotate --finish";
+      return [body, `${id}: ${what}; the new tags:\n${after.map((s) => `${s.host}\n  ${s.tag}`).join("\n")}`];
+    }
     case "token":
       return token(flags.email, local, path);
     case "proxy-config":
@@ -184,6 +200,14 @@ async function run(parsed) {
       const site = siteCheckTarget(parsed.url);
       return checkSite(site, flags["edge-host"] ?? (await edgeHostnameOf(admin, site.siteHost)));
     }
+  }
+}
+
+function siteSnippets(inspection, host) {
+  try {
+    return snippetsOf(inspection, host ? host.toLowerCase() : null);
+  } catch (error) {
+    throw new ApiError(error.message);
   }
 }
 

@@ -18,6 +18,10 @@ commands:
                                  (KIND: nginx, caddy, cloudflare-worker, vercel, netlify)
   check-site <url>               same-origin mode: is https://host/prefix forwarded to the edge as it
                                  must be? (prefix, Host, secret, visitor address, cookies, caching)
+  snippet <id> [--site HOST]     the exact <script> tag of each site (its own loader path, section 9)
+  rotate <id> [--site HOST] [--finish]
+                                 new endpoint paths for the site(s); the old ones keep working until
+                                 --finish (or 7 days, nightly-drift-check)
   domains <id>                   the container's hostnames: state, DNS records to create, problems
   domain add <id> <host> [--site SITE_ID]
                                  claim a hostname (pending until verified); prints its TXT and CNAME
@@ -39,8 +43,8 @@ options:
                                  key from env SUPABASE_SERVICE_ROLE_KEY`;
 
 const VALUE_FLAGS = new Set(["--days", "--reason", "--email", "--data-dir", "--edge-url", "--functions-url", "--site", "--kind", "--edge-host", "--token"]);
-const BOOLEAN_FLAGS = new Set(["--json", "--help", "--all"]);
-const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1, domains: 1, domain: -1, "power-ups": -1 };
+const BOOLEAN_FLAGS = new Set(["--json", "--help", "--all", "--finish"]);
+const ARITY = { containers: 0, inspect: 1, usage: 1, pause: 1, resume: 1, push: 1, drift: 0, alerts: 0, token: 0, "proxy-config": 1, "check-site": 1, snippet: 1, rotate: 1, domains: 1, domain: -1, "power-ups": -1 };
 /** `domain <action> …`: the arguments after the action. */
 const DOMAIN_ACTIONS = { add: ["container id", "hostname"], verify: ["domain id"], rm: ["domain id"] };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

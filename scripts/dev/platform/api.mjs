@@ -57,5 +57,6 @@ export function controlPlane(functionsUrl, serviceRoleKey) {
     alerts: () => fn("alerts"),
     listAlerts: (status) => call(`${functionsUrl.replace(/\/$/, "")}/alerts?${new URLSearchParams({ status })}`, { token: serviceRoleKey }),
     testAlert: (containerId) => fn("alerts/test", { container_id: containerId }),
+    rotateEndpoints: (containerId, body) => fn(`sgtm-containers/${encodeURIComponent(containerId)}/rotate-endpoints`, body),
   };
 }
