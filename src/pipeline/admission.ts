@@ -102,7 +102,8 @@ function admitLocally(
 ): PreparedConfig | null {
   const containerId = entry.container_id;
   const state = knownState(containerId);
-  if (!state) return null;
+  // Strict mode (ADMISSION_LEASE_MIN_RPS=off): the object decides every request.
+  if (!state || minRate === null) return null;
   const now = Date.now();
   const module = COUNTED_KINDS[kind];
   if (module) countRequest(state, now);
