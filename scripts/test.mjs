@@ -16,6 +16,7 @@ const steps = [
   ["control plane (Deno + Postgres)", "node", ["scripts/test-functions.mjs"], "scripts/test-functions.mjs"],
   ["loader in Chromium", "node", ["scripts/test-browser.mjs"], "scripts/test-browser.mjs"],
   ["platform end to end", "node", ["scripts/test-platform.mjs"], "scripts/test-platform.mjs"],
+  ["reliability under faults and load (12 s soak)", "node", ["scripts/test-reliability.mjs"], "scripts/test-reliability.mjs"],
   ["wrangler deploy --dry-run", "npx", ["wrangler", "deploy", "--dry-run", "--outdir", ".wrangler/dry-run"]],
 ];
 
