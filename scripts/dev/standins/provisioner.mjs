@@ -6,8 +6,8 @@
  * be run and tested locally:
  *
  *   POST /provision {container_id, ports, hostnames, origin_secret} -> 200 {"origin": "<sGTM origin>"}
- *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
  *   DELETE /provision/{container_id}                   -> 200 {"deleted":true} (404 when never provisioned)
+ *   POST /__standin/fail {"fail": true|false}          -> switch failure mode (503 on /provision)
  *   GET  /__standin/calls                               -> the /provision bodies received (and `deleted` ids)
  *
  * Every call needs `Authorization: Bearer <token>` (the functions' INFRA_PROVISIONER_TOKEN):
