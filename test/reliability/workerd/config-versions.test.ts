@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EdgeConfigInput } from "../../../src/shared/edge-config";
+import { MIN_BLOCK } from "../../../src/pipeline/leases";
 import { makeConfig } from "../../support/config";
 import { admin, edgeFetch, pushConfig, usageOf } from "../../support/edge";
 import { mockOutbound, type Handler } from "../../support/outbound";
@@ -114,7 +115,7 @@ describe("config versions under traffic", () => {
     });
   });
 
-  it("the object restarted mid-traffic: counts exact, no version mixed, nothing refused for long", async () => {
+  it("the object restarted mid-traffic: counts never under (a block over at most per restart), no version mixed, nothing refused for long", async () => {
     const base = makeConfig("restarts");
     const { hits } = versionedOrigins();
     await pushConfig(versioned(base, 1));
@@ -139,8 +140,11 @@ describe("config versions under traffic", () => {
     expect(mixed).toBe(0);
     expect(hits.wrongSecret).toBe(0);
     expect(results.at(-1)).toMatchObject({ status: 200, origin: RESTARTS + 1 });
-    // Exact: the object counted every request the origins received, once.
-    expect(await usageOf(base.container_id)).toBe(hits.count);
+    // Never under. A restart that lands while a lease block is granted loses the answer, not the
+    // count (the block is durable first): over by at most one block per restart (docs/scaling.md).
+    const usage = await usageOf(base.container_id);
+    expect(usage).toBeGreaterThanOrEqual(hits.count);
+    expect(usage - hits.count).toBeLessThanOrEqual(RESTARTS * MIN_BLOCK);
     const logs = (await stub().inspect())!.logs;
     expect(logs.buffered + logs.flushed).toBe(results.length);
     reportRow({
@@ -150,7 +154,7 @@ describe("config versions under traffic", () => {
       served,
       lost: results.length - (logs.buffered + logs.flushed),
       recovered: "next request",
-      detail: `usage ${hits.count} = origin hits; ${mixed} requests mixing versions; ${logs.buffered + logs.flushed} log lines for ${results.length} responses`,
+      detail: `usage ${usage} vs origin hits ${hits.count} (${usage === hits.count ? "equal" : `+${usage - hits.count}: blocks granted as the object restarted`}, never under); ${mixed} requests mixing versions; ${logs.buffered + logs.flushed} log lines for ${results.length} responses`,
     });
   });
 });
