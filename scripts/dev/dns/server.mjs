@@ -17,6 +17,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { pathToFileURL } from "node:url";
 import dns2 from "dns2";
+import { readJson, respondJson } from "../standins/json-http.mjs";
 
 const { Packet } = dns2;
 const TYPES = ["A", "AAAA", "CNAME", "TXT", "CAA"];
@@ -40,8 +41,8 @@ export async function startDnsServer(options = {}) {
   );
   const http = createHttpServer((req, res) => {
     readJson(req).then(
-      (body) => reply(res, ...records_api(records, req.method, new URL(req.url ?? "/", "http://dns").pathname, body)),
-      () => reply(res, 400, { error: "invalid_json" }),
+      (body) => respondJson(res, ...records_api(records, req.method, new URL(req.url ?? "/", "http://dns").pathname, body)),
+      () => respondJson(res, 400, { error: "invalid_json" }),
     );
   });
   await new Promise((resolve) => http.listen(options.httpPort ?? 0, host, resolve));
@@ -161,18 +162,6 @@ function parseCaa(value) {
   const match = /^(\d{1,3})\s+([a-z0-9]+)\s+"?([^"]*)"?$/i.exec(value.trim());
   if (!match) throw new Error(`CAA value must look like 0 issue "ca.example": ${value}`);
   return { flags: Number(match[1]), tag: match[2].toLowerCase(), value: match[3] };
-}
-
-async function readJson(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text ? JSON.parse(text) : undefined;
-}
-
-function reply(res, status, body) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 function argValue(flag) {

@@ -20,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { readJson, respondJson } from "./json-http.mjs";
 
 const PATH = /^\/zones\/([^/]+)\/custom_hostnames(?:\/([^/]+))?$/;
 
@@ -30,8 +31,8 @@ export async function startCloudflareStandin(options = {}) {
   const hostnames = new Map();
   const server = createServer((req, res) => {
     readJson(req).then(
-      (body) => respond(res, ...route(hostnames, token, req, body)),
-      () => respond(res, 400, envelope(null, [{ code: 1000, message: "invalid JSON" }])),
+      (body) => respondJson(res, ...route(hostnames, token, req, body)),
+      () => respondJson(res, 400, envelope(null, [{ code: 1000, message: "invalid JSON" }])),
     );
   });
   await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
@@ -75,18 +76,6 @@ function publicView({ id, hostname, status, ssl }) {
 
 function envelope(result, errors = []) {
   return { success: errors.length === 0, errors, messages: [], result };
-}
-
-async function readJson(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text ? JSON.parse(text) : undefined;
-}
-
-function respond(res, status, body) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

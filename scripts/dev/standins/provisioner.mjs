@@ -23,6 +23,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { readJson, respondJson } from "./json-http.mjs";
 
 /**
  * @param {{ port?: number, origin?: string, failing?: boolean, token?: string }} [options] token: default random
@@ -34,11 +35,11 @@ export async function startProvisionerStandin(options = {}) {
   const server = createServer((req, res) => {
     if (!hasBearer(req.headers.authorization, token)) {
       req.resume();
-      return respond(res, 401, { error: "unauthorized", message: "missing or wrong provisioner token" });
+      return respondJson(res, 401, { error: "unauthorized", message: "missing or wrong provisioner token" });
     }
     readJson(req).then(
-      (body) => respond(res, ...route(state, req.method, req.url, body)),
-      () => respond(res, 400, { error: "invalid_json" }),
+      (body) => respondJson(res, ...route(state, req.method, req.url, body)),
+      () => respondJson(res, 400, { error: "invalid_json" }),
     );
   });
   await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
@@ -95,18 +96,6 @@ function isProvisionRequest(body) {
     Array.isArray(body.hostnames) && body.hostnames.every((h) => typeof h === "string") &&
     typeof body.origin_secret === "string" && /^[A-Za-z0-9_-]{32,256}$/.test(body.origin_secret)
   );
-}
-
-async function readJson(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text ? JSON.parse(text) : undefined;
-}
-
-function respond(res, status, body) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
