@@ -99,7 +99,9 @@ describe("wrangler dev restarted on the same state, mid-traffic", () => {
           assert.equal(row.version, 2);
           assert.ok(row.usage >= row.hits, `never under-counted (c${row.n}: ${row.usage} < ${row.hits})`);
           assert.ok(row.usage - row.hits <= CONCURRENCY + (strict ? 0 : MAX_BLOCK), `over only by what the stop cut off (c${row.n}: ${row.usage} vs ${row.hits})`);
-          assert.ok(row.lines <= row.answered && row.answered - row.lines <= CONCURRENCY, `lines lost only in the last window (c${row.n}: ${row.lines} of ${row.answered})`);
+          // Lines may miss the last 20 ms window of answers, and a line may exist for an answer
+          // the stop cut off on its way to the client: either way by at most what was in flight.
+          assert.ok(Math.abs(row.answered - row.lines) <= CONCURRENCY, `lines differ only by the last window (c${row.n}: ${row.lines} for ${row.answered} answers)`);
         }
         const totals = rows.reduce((sum, row) => ({ usage: sum.usage + row.usage, hits: sum.hits + row.hits, answered: sum.answered + row.answered, lines: sum.lines + row.lines }), { usage: 0, hits: 0, answered: 0, lines: 0 });
         reportRow({
