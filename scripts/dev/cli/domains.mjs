@@ -1,31 +1,11 @@
 // The CLI's domain commands (contract section 11): container-domains called with a user's
 // access token (owner or admin of the container's client), and the plain-text view of a domain.
-const TIMEOUT_MS = 30_000;
+import { callJson } from "../platform/api.mjs";
 
 /** container-domains at `functionsUrl` (…/functions/v1); each call resolves `{ status, body }`. */
 export function domainsApi(functionsUrl, accessToken) {
   const base = `${functionsUrl.replace(/\/$/, "")}/container-domains`;
-  const call = async (method, url, body) => {
-    let response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${accessToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new Error(`${method} ${url}: ${error.cause?.code ?? error.message}`);
-    }
-    const text = await response.text();
-    let parsed = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed };
-  };
+  const call = (method, url, body) => callJson(url, { method, token: accessToken, body });
   return {
     list: (containerId) => call("GET", `${base}?container_id=${encodeURIComponent(containerId)}`),
     add: (containerId, hostname, siteId) =>

@@ -1,8 +1,8 @@
 // `npm run edge -- power-ups <id> [FIELD=VALUE …]` (docs/power-ups.md): the pure parts — the
 // words into the body of POST sgtm-containers/{id}/power-ups, and its answer as a table.
+import { callJson } from "../platform/api.mjs";
 import { table, UsageError } from "./parts.mjs";
 
-const TIMEOUT_MS = 30_000;
 
 export const POWER_UP_FIELDS = ["bot_filter", "bot_score_below", "blocked_ips", "anonymizer", "device_geo_headers", "click_id_restore", "preview_header"];
 
@@ -32,23 +32,7 @@ export function parsePowerUpChanges(words) {
 /** POST sgtm-containers/{id}/power-ups at `functionsUrl` as an owner or admin; resolves `{ status, body }`. */
 export async function postPowerUps(functionsUrl, accessToken, containerId, changes) {
   const url = `${functionsUrl.replace(/\/$/, "")}/sgtm-containers/${encodeURIComponent(containerId)}/power-ups`;
-  let response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
-      body: JSON.stringify(changes),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new Error(`POST ${url}: ${error.cause?.code ?? error.message}`);
-  }
-  const text = await response.text();
-  try {
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  } catch {
-    return { status: response.status, body: text };
-  }
+  return callJson(url, { method: "POST", token: accessToken, body: changes });
 }
 
 /** The answer: what the customer set and what the edge got (only what the plan includes). */

@@ -4,7 +4,8 @@
 // failure rejects with a message naming the URL.
 const TIMEOUT_MS = 30_000;
 
-async function call(url, { method = "GET", token, body }) {
+/** One JSON call with a Bearer token; resolves `{ status, body }`, rejects naming the URL on a network failure. */
+export async function callJson(url, { method = "GET", token, body }) {
   let response;
   try {
     response = await fetch(url, {
@@ -34,28 +35,28 @@ export function edgeAdmin(edgeUrl, adminToken) {
   const base = `${edgeUrl.replace(/\/$/, "")}/_edge/admin`;
   const container = (id) => `${base}/containers/${encodeURIComponent(id)}`;
   return {
-    list: () => call(`${base}/containers`, { token: adminToken }),
-    get: (id) => call(container(id), { token: adminToken }),
-    usage: (id, from, to) => call(`${container(id)}/usage?from=${from}&to=${to}`, { token: adminToken }),
-    pause: (id, reason) => call(`${container(id)}/pause`, { method: "POST", token: adminToken, body: { reason } }),
-    resume: (id) => call(`${container(id)}/resume`, { method: "POST", token: adminToken, body: {} }),
-    route: (key) => call(`${base}/routes/${encodeURIComponent(key)}`, { token: adminToken }),
-    proxyConfig: (id, query) => call(`${container(id)}/proxy-config?${new URLSearchParams(query)}`, { token: adminToken }),
-    traffic: (id, from, to) => call(`${container(id)}/traffic?${new URLSearchParams({ from, to })}`, { token: adminToken }),
-    logs: (id, query = {}) => call(`${container(id)}/logs?${new URLSearchParams(query)}`, { token: adminToken }),
+    list: () => callJson(`${base}/containers`, { token: adminToken }),
+    get: (id) => callJson(container(id), { token: adminToken }),
+    usage: (id, from, to) => callJson(`${container(id)}/usage?from=${from}&to=${to}`, { token: adminToken }),
+    pause: (id, reason) => callJson(`${container(id)}/pause`, { method: "POST", token: adminToken, body: { reason } }),
+    resume: (id) => callJson(`${container(id)}/resume`, { method: "POST", token: adminToken, body: {} }),
+    route: (key) => callJson(`${base}/routes/${encodeURIComponent(key)}`, { token: adminToken }),
+    proxyConfig: (id, query) => callJson(`${container(id)}/proxy-config?${new URLSearchParams(query)}`, { token: adminToken }),
+    traffic: (id, from, to) => callJson(`${container(id)}/traffic?${new URLSearchParams({ from, to })}`, { token: adminToken }),
+    logs: (id, query = {}) => callJson(`${container(id)}/logs?${new URLSearchParams(query)}`, { token: adminToken }),
   };
 }
 
 /** Control-plane functions at `functionsUrl` (…/functions/v1), called as the service role. */
 export function controlPlane(functionsUrl, serviceRoleKey) {
   const fn = (name, body = {}) =>
-    call(`${functionsUrl.replace(/\/$/, "")}/${name}`, { method: "POST", token: serviceRoleKey, body });
+    callJson(`${functionsUrl.replace(/\/$/, "")}/${name}`, { method: "POST", token: serviceRoleKey, body });
   return {
     sync: (containerId) => fn("sync-edge-config", { container_id: containerId }),
     driftCheck: () => fn("nightly-drift-check"),
     billing: () => fn("billing-usage"),
     alerts: () => fn("alerts"),
-    listAlerts: (status) => call(`${functionsUrl.replace(/\/$/, "")}/alerts?${new URLSearchParams({ status })}`, { token: serviceRoleKey }),
+    listAlerts: (status) => callJson(`${functionsUrl.replace(/\/$/, "")}/alerts?${new URLSearchParams({ status })}`, { token: serviceRoleKey }),
     testAlert: (containerId) => fn("alerts/test", { container_id: containerId }),
     rotateEndpoints: (containerId, body) => fn(`sgtm-containers/${encodeURIComponent(containerId)}/rotate-endpoints`, body),
   };
