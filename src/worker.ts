@@ -1,6 +1,6 @@
 /** Entry: builds the router and exports the Worker and its Durable Object classes. */
 import { Router } from "itty-router";
-import { recordAccess, type AccessNote, type EdgeRequest } from "./pipeline/access";
+import { noteRequest, recordAccess, type EdgeRequest } from "./pipeline/access";
 import { refusedAtEdge } from "./pipeline/power-ups";
 import { withSiteView } from "./pipeline/site-view";
 import { adminRoutes } from "./routes/admin";
@@ -34,13 +34,11 @@ proxyRoutes(router);
 export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
-    const access: AccessNote = {};
-    const viewed = await withSiteView(env, ctx, Object.assign(request, { access }));
+    const noted = noteRequest(request);
+    const viewed = await withSiteView(env, ctx, noted);
     // Blocked addresses and bots are answered before any route admits (counts) them.
     const response: Response = refusedAtEdge(viewed) ?? (await router.fetch(viewed as EdgeRequest, env, ctx));
-    if (!new URL(request.url).pathname.startsWith("/_edge/")) {
-      recordAccess(env, ctx, request, access, response.status, started);
-    }
+    if (!noted.parsed.url.pathname.startsWith("/_edge/")) recordAccess(env, ctx, noted, response.status, started);
     return response;
   },
 } satisfies ExportedHandler<Env>;

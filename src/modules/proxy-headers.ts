@@ -47,7 +47,8 @@ export function upstreamHeaders(
   if (clientIp && IP_RE.test(clientIp)) headers.set("X-Forwarded-For", clientIp);
   const host = publicHost.toLowerCase();
   if (HOST_RE.test(host)) headers.set("X-Forwarded-Host", host);
-  headers.set("X-Forwarded-Proto", new URL(request.url).protocol.replace(/:$/, ""));
+  // A Worker's request URL is always absolute http(s): its scheme is its first letters.
+  headers.set("X-Forwarded-Proto", request.url.startsWith("https:") ? "https" : "http");
   setGeo(headers, "X-Geo-Country", cf?.country);
   setGeo(headers, "X-Geo-Region", cf?.region);
   setGeo(headers, "X-Geo-City", cf?.city);
@@ -55,7 +56,8 @@ export function upstreamHeaders(
   return headers;
 }
 
-export function responseHeadersFromOrigin(origin: Headers): Headers {
+/** The origin's response headers for the browser, with `setCookies` (the edge decides which) in place of the origin's. */
+export function responseHeadersFromOrigin(origin: Headers, setCookies: readonly string[]): Headers {
   const dropped = connectionNamed(origin);
   const headers = new Headers();
   for (const [name, value] of origin) {
@@ -63,7 +65,7 @@ export function responseHeadersFromOrigin(origin: Headers): Headers {
     headers.append(name, value);
   }
   // One header per cookie: Set-Cookie lines are never folded into one value.
-  for (const cookie of origin.getSetCookie()) headers.append("Set-Cookie", cookie);
+  for (const cookie of setCookies) headers.append("Set-Cookie", cookie);
   return headers;
 }
 
@@ -91,9 +93,13 @@ function isClientAsserted(name: string): boolean {
 }
 
 /** Header names listed in Connection are hop-by-hop for this message (RFC 9110 7.6.1). */
-function connectionNamed(headers: Headers): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionNamed(headers: Headers): ReadonlySet<string> {
+  const connection = headers.get("connection");
+  if (connection === null) return NONE;
   const named = new Set<string>();
-  for (const token of (headers.get("connection") ?? "").split(",")) {
+  for (const token of connection.split(",")) {
     const name = token.trim().toLowerCase();
     if (name) named.add(name);
   }

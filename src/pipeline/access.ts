@@ -9,6 +9,7 @@ import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
 import type { BotVerdict } from "../modules/bot-filter";
 import { pathUnderPrefix } from "../modules/same-origin";
+import { requestHost } from "../modules/site-select";
 import type { EndpointKind } from "../shared/site-endpoints";
 import type { SiteView } from "./site-view";
 
@@ -28,21 +29,28 @@ export interface AccessNote {
   blocked?: "ip" | "bot";
 }
 
-/** A public request with its access note, as the Worker entry hands it on. */
-export type NotedRequest = Request & { access: AccessNote };
+/** The request line as the Worker entry parsed it, once: no later stage parses the URL or host again. */
+export interface ParsedRequest {
+  url: URL;
+  /** The request's host (contract section 3), normalized; null when it is not a hostname. */
+  host: string | null;
+}
+
+/** A public request with its access note and parsed line, as the Worker entry hands it on. */
+export type NotedRequest = Request & { access: AccessNote; parsed: ParsedRequest };
 
 /** A public request as the handlers see it: itty-router's request plus its access note. */
 export type EdgeRequest = IRequest & NotedRequest;
 
-export function recordAccess(
-  env: Env,
-  ctx: ExecutionContext,
-  request: Request,
-  note: AccessNote,
-  status: number,
-  started: number,
-): void {
+/** The request with an empty access note and its line parsed once. */
+export function noteRequest(request: Request): NotedRequest {
   const url = new URL(request.url);
+  return Object.assign(request, { access: {}, parsed: { url, host: requestHost(request, url) } });
+}
+
+export function recordAccess(env: Env, ctx: ExecutionContext, request: NotedRequest, status: number, started: number): void {
+  const { access: note, parsed } = request;
+  const url = parsed.url;
   const entry: AccessLogEntry = {
     ts: started,
     container_id: note.containerId ?? "",

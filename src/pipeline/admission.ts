@@ -8,7 +8,6 @@ import { COUNTED_KINDS, type AdmitDecision, type AdmitKind, type Lease } from ".
 import { containerStub } from "../bindings/stubs";
 import { HttpError } from "../shared/errors";
 import type { RouteEntry, RouteKey } from "../shared/routing-keys";
-import { requestHost } from "../modules/site-select";
 import type { NotedRequest } from "./access";
 import {
   countRequest,
@@ -48,7 +47,7 @@ export async function admit(
   kind: AdmitKind,
   allowPaused = false,
 ): Promise<Admission> {
-  const host = requestHost(request);
+  const host = request.parsed.host;
   if (!host) throw NOT_FOUND;
   const hostKey: RouteKey = `host:${host}`;
   const resolved = await resolveRoute(env, ctx, key);

@@ -48,13 +48,11 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
     originTimeoutMs(env),
   );
 
-  const responseHeaders = responseHeadersFromOrigin(origin.headers);
-  responseHeaders.delete("Set-Cookie");
   const originSetCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
   const { setCookies, preserve } = config.modules.cookie_keeper
     ? keepCookies(request, upstreamUrl, originSetCookies, site, config.cookie_keeper)
     : { setCookies: originSetCookies, preserve: undefined };
-  for (const line of [...setCookies, ...(shaped?.setCookies ?? [])]) responseHeaders.append("Set-Cookie", line);
+  const responseHeaders = responseHeadersFromOrigin(origin.headers, shaped ? [...setCookies, ...shaped.setCookies] : setCookies);
   applyCors(responseHeaders, request.headers.get("Origin"), admission.prepared.hosts);
 
   Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });

@@ -5,7 +5,7 @@
  * Uses the isolate's prepared config; only a cold isolate asks the object (uncounted).
  */
 import { pathUnderPrefix, proxiedClientIp } from "../modules/same-origin";
-import { normalizeHost, requestHost, selectSite } from "../modules/site-select";
+import { normalizeHost, selectSite } from "../modules/site-select";
 import type { GeoHints } from "../modules/proxy-headers";
 import type { Site } from "../shared/edge-config";
 import { secretMatches } from "../shared/secrets";
@@ -34,8 +34,7 @@ export interface SiteView {
 
 /** The request the routes see: the prefix removed from its URL, its site view on `access.view`. */
 export async function withSiteView(env: Env, ctx: ExecutionContext, request: NotedRequest): Promise<NotedRequest> {
-  const url = new URL(request.url);
-  const host = requestHost(request);
+  const { url, host } = request.parsed;
   if (!host || url.pathname.startsWith("/_edge/")) return request;
   const prepared = await preparedForHost(env, ctx, request, host);
   if (!prepared) return request;
@@ -54,8 +53,10 @@ export async function withSiteView(env: Env, ctx: ExecutionContext, request: Not
     request.access.view = view;
     return request;
   }
-  url.pathname = stripped;
-  const rewritten = Object.assign(new Request(url, request), { access: request.access }) as NotedRequest;
+  const strippedUrl = new URL(url);
+  strippedUrl.pathname = stripped;
+  const parsed = { url: strippedUrl, host };
+  const rewritten = Object.assign(new Request(strippedUrl, request), { access: request.access, parsed }) as NotedRequest;
   rewritten.access.view = view;
   return rewritten;
 }

@@ -1,5 +1,5 @@
 /** Admin API (contract section 2): control plane and operators. Bearer EDGE_ADMIN_TOKEN on every call. */
-import type { IRequest, RouterType } from "itty-router";
+import { Router, type IRequest, type RouterType } from "itty-router";
 import { lookupRoute, routedContainers } from "../bindings/routes-index";
 import { containerStub } from "../bindings/stubs";
 import { endLease } from "../pipeline/leases";
@@ -167,29 +167,35 @@ function isDay(value: string): boolean {
   return DAY_RE.test(value) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
 }
 
+/**
+ * Its own router, mounted under one pattern: a public request, which never starts with
+ * /_edge/admin/, is tested against that one pattern instead of each admin route's.
+ */
+const admin = Router<IRequest, Args>()
+  .all("/_edge/admin/*", requireAdmin)
+  .get("/_edge/admin/containers", listContainers)
+  .put("/_edge/admin/containers/:id/config", putConfig)
+  .get("/_edge/admin/containers/:id", getContainer)
+  .get("/_edge/admin/containers/:id/usage", getUsage)
+  .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
+  .get("/_edge/admin/containers/:id/logs", getLogs)
+  .get("/_edge/admin/containers/:id/traffic", getTraffic)
+  .post("/_edge/admin/containers/:id/pause", pause)
+  .post("/_edge/admin/containers/:id/resume", resume)
+  .delete("/_edge/admin/containers/:id", remove)
+  .get("/_edge/admin/routes/:key", getRoute)
+  .all("/_edge/admin/containers", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/containers/:id/config", methodNotAllowed(["PUT"]))
+  .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
+  .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/containers/:id/logs", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/containers/:id/traffic", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
+  .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
+  .all("/_edge/admin/routes/:key", methodNotAllowed(["GET"]))
+  .all("/_edge/admin/*", NOT_FOUND);
+
 export function adminRoutes(router: RouterType<IRequest, Args>) {
-  router
-    .all("/_edge/admin/*", requireAdmin)
-    .get("/_edge/admin/containers", listContainers)
-    .put("/_edge/admin/containers/:id/config", putConfig)
-    .get("/_edge/admin/containers/:id", getContainer)
-    .get("/_edge/admin/containers/:id/usage", getUsage)
-    .get("/_edge/admin/containers/:id/proxy-config", getProxyConfig)
-    .get("/_edge/admin/containers/:id/logs", getLogs)
-    .get("/_edge/admin/containers/:id/traffic", getTraffic)
-    .post("/_edge/admin/containers/:id/pause", pause)
-    .post("/_edge/admin/containers/:id/resume", resume)
-    .delete("/_edge/admin/containers/:id", remove)
-    .get("/_edge/admin/routes/:key", getRoute)
-    .all("/_edge/admin/containers", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/config", methodNotAllowed(["PUT"]))
-    .all("/_edge/admin/containers/:id", methodNotAllowed(["GET", "DELETE"]))
-    .all("/_edge/admin/containers/:id/usage", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/proxy-config", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/logs", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/traffic", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/containers/:id/pause", methodNotAllowed(["POST"]))
-    .all("/_edge/admin/containers/:id/resume", methodNotAllowed(["POST"]))
-    .all("/_edge/admin/routes/:key", methodNotAllowed(["GET"]))
-    .all("/_edge/admin/*", NOT_FOUND);
+  router.all("/_edge/admin/*", admin.fetch);
 }

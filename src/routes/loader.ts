@@ -4,7 +4,7 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import type { PreparedConfig } from "../pipeline/prepared-config";
 import { renderLoader } from "../loader-template/render";
-import { requestHost, selectSite } from "../modules/site-select";
+import { selectSite } from "../modules/site-select";
 import type { Site } from "../shared/edge-config";
 import { errorResponse, methodNotAllowed } from "../shared/errors";
 
@@ -38,7 +38,7 @@ function pageHost(request: Request): string | null {
 
 async function serveLoader(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const token = LOADER_FILE_RE.exec(request.params.file ?? "")?.[1];
-  const host = requestHost(request);
+  const host = request.parsed.host;
   if (!token || !host) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `loader:${token}`, "loader");
   const site = selectSite(admission.prepared.config, host, pageHost(request));

@@ -7,22 +7,21 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { preflightResponse } from "../modules/cors";
-import { publicHostOf, requestHost, selectSite } from "../modules/site-select";
+import { publicHostOf, selectSite } from "../modules/site-select";
 import { errorResponse } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
 
 async function preflight(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
-  const host = requestHost(request);
+  const host = request.parsed.host;
   if (!host) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `host:${host}`, "preflight", true);
   return preflightResponse(request, admission.prepared.hosts);
 }
 
 async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
-  const host = requestHost(request);
+  const { url, host } = request.parsed;
   if (!host) return errorResponse(404, "not_found");
-  const url = new URL(request.url);
   if (url.pathname.startsWith("/_edge/")) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `host:${host}`, "proxy");
   const { config, hosts } = admission.prepared;

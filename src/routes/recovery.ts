@@ -10,7 +10,7 @@ import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
 import { decodeRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
-import { publicHostOf, requestHost } from "../modules/site-select";
+import { publicHostOf } from "../modules/site-select";
 import { errorResponse, methodNotAllowed } from "../shared/errors";
 
 type Args = [Env, ExecutionContext];
@@ -19,9 +19,9 @@ const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
 
 async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const token = request.params.token ?? "";
-  const host = requestHost(request);
+  const { url, host } = request.parsed;
   if (!TOKEN_RE.test(token) || !host) return errorResponse(404, "not_found");
-  const decoded = decodeRecoveryParam(new URL(request.url).searchParams.get("p"));
+  const decoded = decodeRecoveryParam(url.searchParams.get("p"));
   if (!decoded.ok) {
     console.warn(`recovery refused for ${token.slice(0, 6)}…: ${decoded.reason}`);
     return errorResponse(400, "invalid_path");

@@ -9,7 +9,7 @@ import { containerStub } from "../bindings/stubs";
 import { parseGcs, strictestConsent } from "../modules/consent";
 import { parseCookieHeader, restoreCookies } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
-import { requestHost, selectSite } from "../modules/site-select";
+import { selectSite } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit, type Admission } from "../pipeline/admission";
 import { readJsonBody } from "../pipeline/json-body";
@@ -40,7 +40,7 @@ function withCors(response: Response, request: Request, hosts: ReadonlySet<strin
 
 async function boot(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, bootSchema);
-  const host = requestHost(request);
+  const host = request.parsed.host;
   if (!host) throw NOT_FOUND;
   const admission = await admit(env, ctx, request, `loader:${body.loader_token}`, "boot");
   const site = selectSite(admission.prepared.config, host, body.host ?? null);
@@ -75,7 +75,7 @@ export async function bootResponse(request: EdgeRequest, env: Env, admission: Ad
 
 async function markSessionDetection(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const body = await parseBody(request, browserDetectionSchema);
-  const host = requestHost(request);
+  const host = request.parsed.host;
   if (!host) throw NOT_FOUND;
   // A repeat of a session this isolate already stored: idempotent, and no object call.
   const known = repeatOfStoredSession(body.loader_token, body.session_id, host);

@@ -7,7 +7,7 @@
  */
 import type { RouterType } from "itty-router";
 import { decodeKeyedRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
-import { publicHostOf, requestHost } from "../modules/site-select";
+import { publicHostOf } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
@@ -34,11 +34,11 @@ const METHODS: Record<SiteEndpoint["kind"], string[]> = {
 
 async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const view = request.access.view;
-  if (view?.prefix && new URL(request.url).pathname === SITE_CHECK_PATH) return siteCheck(request, view);
+  if (view?.prefix && request.parsed.url.pathname === SITE_CHECK_PATH) return siteCheck(request, view);
   const endpoint = view?.endpoint;
   if (!view || !endpoint) return undefined;
   if (!METHODS[endpoint.kind].includes(request.method)) return methodNotAllowed(METHODS[endpoint.kind])();
-  const key = `host:${requestHost(request)}` as const;
+  const key = `host:${request.parsed.host}` as const;
   switch (endpoint.kind) {
     case "loader": {
       const admission = await admit(env, ctx, request, key, "loader");
@@ -63,7 +63,7 @@ async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContex
 
 async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, view: SiteView, endpoint: SiteEndpoint) {
   const { param, codec } = endpoint.endpoints;
-  const decoded = decodeKeyedRecoveryParam(new URL(request.url).searchParams.get(param), codec);
+  const decoded = decodeKeyedRecoveryParam(request.parsed.url.searchParams.get(param), codec);
   if (!decoded.ok) {
     console.warn(`recovery refused for site ${endpoint.site.site_id}: ${decoded.reason}`);
     return errorResponse(400, "invalid_path");
@@ -71,7 +71,7 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, vi
   if (!recoveryUpstreamUrl(view.prepared.config.origin, decoded.path, decoded.query)) {
     return errorResponse(400, "invalid_path");
   }
-  const host = requestHost(request)!;
+  const host = request.parsed.host!;
   const admission = await admit(env, ctx, request, `host:${host}`, "recovery");
   const upstreamUrl = recoveryUpstreamUrl(admission.prepared.config.origin, decoded.path, decoded.query);
   if (!upstreamUrl) return errorResponse(400, "invalid_path");
@@ -86,12 +86,12 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, vi
 const SITE_CHECK_PATH = "/.well-known/qaxal-check";
 
 function siteCheck(request: EdgeRequest, view: SiteView) {
-  const url = new URL(request.url);
+  const url = request.parsed.url;
   const proxy = view.proxy;
   return Response.json(
     {
       ok: true,
-      host_seen: requestHost(request),
+      host_seen: request.parsed.host,
       public_host: request.headers.get("X-Public-Host"),
       site_id: view.site.site_id,
       prefix_seen: view.prefix,

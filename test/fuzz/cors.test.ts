@@ -70,7 +70,7 @@ describe("CORS", () => {
           // not a header an origin could send
         }
       }
-      const headers = responseHeadersFromOrigin(origin);
+      const headers = responseHeadersFromOrigin(origin, origin.getSetCookie());
       applyCors(headers, requestOrigin, HOSTS);
       const granted = allowedOrigin(requestOrigin, HOSTS);
       const cors = [...headers].filter(([name]) => name.startsWith("access-control-"));

@@ -126,7 +126,7 @@ describe("headers from the origin", () => {
     ),
     (pairs) => {
       const origin = headersOf(pairs);
-      const out = responseHeadersFromOrigin(origin);
+      const out = responseHeadersFromOrigin(origin, origin.getSetCookie());
       const dropped = connectionNamed(origin);
       expect(out.getSetCookie()).toEqual(origin.getSetCookie());
       // Set-Cookie lines always pass here (even if Connection names them): the Domain filter and keeper decide on them.
