@@ -87,8 +87,14 @@ export type DetectionOutcome = "stored" | "known" | "rate_limited";
 /** What a hit says about its visitor's preserved cookies on its site (section 8). */
 export type PreserveReport = { siteId: string; fpid: string } & PreservedCookies;
 
-/** What the Worker reports after a response: the raw log line and the visitor's kept cookies. */
-export interface AccessReport {
-  logLine: string;
-  preserve?: PreserveReport;
+/**
+ * What the Worker hands a container's object after its responses, one call per window: the
+ * raw log lines, and what the hits said of their visitors' kept cookies, in order. A report
+ * equal to the same visitor's previous one in the batch is left out: applying a report twice
+ * changes nothing (modules/cookie-keeper.ts nextPreserved), and every hit of a page view
+ * would otherwise carry the same one.
+ */
+export interface AccessBatch {
+  lines: string[];
+  preserve: PreserveReport[];
 }

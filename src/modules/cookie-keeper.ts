@@ -126,6 +126,16 @@ export function preservedByHit(fpid: string | undefined, kept: KeptCookie[], con
   return { fpid, cookies: boundPreserved(kept), consent };
 }
 
+/** Whether two reports say the same of a visitor: the same cookies in the same order, the same consent. */
+export function samePreservedSet(a: PreservedSet, b: PreservedSet): boolean {
+  return (
+    a.consent.analytics === b.consent.analytics &&
+    a.consent.ads === b.consent.ads &&
+    a.cookies.length === b.cookies.length &&
+    a.cookies.every((cookie, i) => cookie.name === b.cookies[i]!.name && cookie.value === b.cookies[i]!.value)
+  );
+}
+
 /**
  * The visitor's set after a hit. Per kind of cookie: a hit that allows the kind replaces
  * its cookies with the ones it kept (what the browser holds now, never accumulated); a hit

@@ -16,7 +16,7 @@ import { logObjectKey } from "../modules/log-query";
 import { Outbox } from "./outbox";
 import {
   COUNTED_KINDS,
-  type AccessReport,
+  type AccessBatch,
   type AdmitDecision,
   type AdmitRequest,
   type ApplyResult,
@@ -187,18 +187,14 @@ export class ContainerObject extends DurableObject<Env> {
   }
 
   /** What the Worker learned after its responses: raw log lines and visitors' kept cookies. */
-  afterResponses(reports: AccessReport[]): void {
+  afterResponses({ lines, preserve }: AccessBatch): void {
     const now = Date.now();
     const keeper = this.config?.cookie_keeper;
     this.ctx.storage.transactionSync(() => {
-      const lines = reports.map((report) => report.logLine);
-      this.logs.append(lines.join("\n"), reports.length);
+      this.logs.append(lines.join("\n"), lines.length);
       this.traffic.record(lines, now);
-      for (const { preserve } of reports) {
-        if (preserve && keeper?.restore) {
-          this.cookies.record(preserve.siteId, preserve.fpid, preserve, keeper.require_consent, now);
-        }
-      }
+      if (!keeper?.restore) return;
+      for (const report of preserve) this.cookies.record(report.siteId, report.fpid, report, keeper.require_consent, now);
     });
     this.scheduleFlush(FLUSH_DELAY_MS);
   }

@@ -4,9 +4,10 @@
  * hands the raw line to the container's object for R2, after the response, never blocking it.
  */
 import type { IRequest } from "itty-router";
-import type { AccessReport, PreserveReport } from "../bindings/protocol";
+import type { AccessBatch, PreserveReport } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
+import { samePreservedSet } from "../modules/cookie-keeper";
 import type { BotVerdict } from "../modules/bot-filter";
 import { pathUnderPrefix } from "../modules/same-origin";
 import { requestHost } from "../modules/site-select";
@@ -72,7 +73,7 @@ export function recordAccess(env: Env, ctx: ExecutionContext, request: NotedRequ
   } catch (error) {
     console.warn(`analytics engine write failed: ${String(error)}`);
   }
-  if (note.containerId) handOff(env, ctx, note.containerId, { logLine: logLine(entry), preserve: note.preserve });
+  if (note.containerId) handOff(env, ctx, note.containerId, logLine(entry), note.preserve);
 }
 
 /** A site's own endpoint paths (section 9) and paths under its prefix (section 10) are classed as what they serve. */
@@ -95,28 +96,37 @@ function pathClassOf(pathname: string, view: SiteView | undefined): AccessLogEnt
  * window runs inside `waitUntil`, so a report is as safe here as in a call of its own.
  */
 const HAND_OFF_WINDOW_MS = 20;
-const pending = new Map<string, AccessReport[]>();
+/** Batches being filled, by container; each leaves within its window, so the map stays small. */
+const pending = new Map<string, { batch: AccessBatch; lastByVisitor: Map<string, PreserveReport> }>();
 
-function handOff(env: Env, ctx: ExecutionContext, containerId: string, report: AccessReport): void {
-  const batch = pending.get(containerId);
-  if (batch) {
-    batch.push(report);
-    return;
+function handOff(env: Env, ctx: ExecutionContext, containerId: string, line: string, preserve: PreserveReport | undefined): void {
+  let filling = pending.get(containerId);
+  if (!filling) {
+    filling = { batch: { lines: [], preserve: [] }, lastByVisitor: new Map() };
+    pending.set(containerId, filling);
+    ctx.waitUntil(sendAfterWindow(env, containerId));
   }
-  pending.set(containerId, [report]);
-  ctx.waitUntil(
-    new Promise((resolve) => setTimeout(resolve, HAND_OFF_WINDOW_MS)).then(async () => {
-      const reports = pending.get(containerId) ?? [];
-      pending.delete(containerId);
-      // One retry on a fresh stub: a restarting object breaks the first call, not the second.
-      for (let attempt = 1; attempt <= 2; attempt++) {
-        try {
-          await containerStub(env, containerId).afterResponses(reports);
-          return;
-        } catch (error) {
-          console.warn(`access log hand-off of ${reports.length} reports failed (attempt ${attempt}): ${String(error)}`);
-        }
-      }
-    }),
-  );
+  filling.batch.lines.push(line);
+  if (!preserve) return;
+  const visitor = `${preserve.siteId} ${preserve.fpid}`;
+  const last = filling.lastByVisitor.get(visitor);
+  if (last && samePreservedSet(last, preserve)) return;
+  filling.lastByVisitor.set(visitor, preserve);
+  filling.batch.preserve.push(preserve);
+}
+
+async function sendAfterWindow(env: Env, containerId: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, HAND_OFF_WINDOW_MS));
+  const batch = pending.get(containerId)?.batch;
+  pending.delete(containerId);
+  if (!batch) return;
+  // One retry on a fresh stub: a restarting object breaks the first call, not the second.
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await containerStub(env, containerId).afterResponses(batch);
+      return;
+    } catch (error) {
+      console.warn(`access log hand-off of ${batch.lines.length} lines failed (attempt ${attempt}): ${String(error)}`);
+    }
+  }
 }
