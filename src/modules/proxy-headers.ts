@@ -56,17 +56,21 @@ export function upstreamHeaders(
   return headers;
 }
 
-/** The origin's response headers for the browser, with `setCookies` (the edge decides which) in place of the origin's. */
-export function responseHeadersFromOrigin(origin: Headers, setCookies: readonly string[]): Headers {
-  const dropped = connectionNamed(origin);
-  const headers = new Headers();
-  for (const [name, value] of origin) {
-    if (name === "set-cookie" || name.startsWith("access-control-") || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
-    headers.append(name, value);
+/**
+ * Makes a copy of the origin's response headers fit for the browser, in place (a Response
+ * made from the origin's keeps its headers without rebuilding them): hop-by-hop,
+ * Connection-named and Access-Control-* headers go, and `setCookies` (the edge decides
+ * which) replace the origin's Set-Cookie lines.
+ */
+export function toBrowserHeaders(headers: Headers, setCookies: readonly string[]): void {
+  const dropped = connectionNamed(headers);
+  const removed = new Set<string>();
+  for (const name of headers.keys()) {
+    if (name === "set-cookie" || name.startsWith("access-control-") || HOP_BY_HOP.has(name) || dropped.has(name)) removed.add(name);
   }
+  for (const name of removed) headers.delete(name);
   // One header per cookie: Set-Cookie lines are never folded into one value.
   for (const cookie of setCookies) headers.append("Set-Cookie", cookie);
-  return headers;
 }
 
 /**

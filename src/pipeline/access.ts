@@ -35,6 +35,8 @@ export interface ParsedRequest {
   url: URL;
   /** The request's host (contract section 3), normalized; null when it is not a hostname. */
   host: string | null;
+  /** `request.cf`, read once: each read of it is a fresh copy of the whole object. */
+  cf: IncomingRequestCfProperties | undefined;
 }
 
 /** A public request with its access note and parsed line, as the Worker entry hands it on. */
@@ -46,7 +48,8 @@ export type EdgeRequest = IRequest & NotedRequest;
 /** The request with an empty access note and its line parsed once. */
 export function noteRequest(request: Request): NotedRequest {
   const url = new URL(request.url);
-  return Object.assign(request, { access: {}, parsed: { url, host: requestHost(request, url) } });
+  const cf = request.cf as IncomingRequestCfProperties | undefined;
+  return Object.assign(request, { access: {}, parsed: { url, host: requestHost(request, url), cf } });
 }
 
 export function recordAccess(env: Env, ctx: ExecutionContext, request: NotedRequest, status: number, started: number): void {
@@ -63,7 +66,7 @@ export function recordAccess(env: Env, ctx: ExecutionContext, request: NotedRequ
     latency_ms: Date.now() - started,
     recovered: note.recovered ?? false,
     paused: note.paused ?? false,
-    country: (request.cf?.country as string | undefined) ?? null,
+    country: parsed.cf?.country ?? null,
     config_version: note.configVersion ?? 0,
     ...(note.bot ? { bot: note.bot.bot } : {}),
     ...(note.blocked ? { blocked: note.blocked } : {}),

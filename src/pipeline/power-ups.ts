@@ -56,7 +56,7 @@ export function refusedAtEdge(request: NotedRequest): Response | null {
   const { bot_filter: mode, bot_score_below: scoreBelow } = powerUps.settings;
   if (mode === "off") return null;
   // Behind the site's own proxy, Cloudflare scored the proxy, not the visitor.
-  const cf = view.proxy ? null : ((request.cf as { botManagement?: CfBotSignals } | undefined)?.botManagement ?? null);
+  const cf = view.proxy ? null : ((request.parsed.cf as { botManagement?: CfBotSignals } | undefined)?.botManagement ?? null);
   const verdict = botVerdict(request.headers.get("User-Agent"), cf, scoreBelow);
   request.access.bot = verdict;
   return verdict.bot && mode === "block" ? refuse("bot") : null;

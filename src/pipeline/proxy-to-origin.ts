@@ -7,7 +7,7 @@ import type { PreserveReport } from "../bindings/protocol";
 import { consentFromHit } from "../modules/consent";
 import { keptSetCookies, parseCookieHeader, preservedByHit } from "../modules/cookie-keeper";
 import { applyCors } from "../modules/cors";
-import { responseHeadersFromOrigin, upstreamHeaders } from "../modules/proxy-headers";
+import { toBrowserHeaders, upstreamHeaders } from "../modules/proxy-headers";
 import { siteSetCookies } from "../modules/set-cookie";
 import type { CookieKeeperConfig, Site } from "../shared/edge-config";
 import type { EdgeRequest } from "./access";
@@ -25,7 +25,7 @@ export interface ForwardTarget {
 export async function forwardToOrigin(request: EdgeRequest, env: Env, target: ForwardTarget): Promise<Response> {
   const { admission, site, publicHost } = target;
   const { config, powerUps } = admission.prepared;
-  const cf = request.cf as IncomingRequestCfProperties | undefined;
+  const cf = request.parsed.cf;
   // Behind the site's own proxy (section 10), the visitor is who the proxy says, but only with its secret.
   const proxied = request.access.view?.proxy?.secret === "match" ? request.access.view.proxy : null;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
@@ -52,11 +52,12 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
   const { setCookies, preserve } = config.modules.cookie_keeper
     ? keepCookies(request, upstreamUrl, originSetCookies, site, config.cookie_keeper)
     : { setCookies: originSetCookies, preserve: undefined };
-  const responseHeaders = responseHeadersFromOrigin(origin.headers, shaped ? [...setCookies, ...shaped.setCookies] : setCookies);
-  applyCors(responseHeaders, request.headers.get("Origin"), admission.prepared.hosts);
+  const response = new Response(origin.body, origin);
+  toBrowserHeaders(response.headers, shaped ? [...setCookies, ...shaped.setCookies] : setCookies);
+  applyCors(response.headers, request.headers.get("Origin"), admission.prepared.hosts);
 
   Object.assign(request.access, { siteId: site.site_id, host: publicHost, recovered: target.recovered, preserve });
-  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers: responseHeaders });
+  return response;
 }
 
 /** The cookie keeper on a proxied response, and what the hit says about the visitor's preserved set. */

@@ -55,7 +55,7 @@ export async function withSiteView(env: Env, ctx: ExecutionContext, request: Not
   }
   const strippedUrl = new URL(url);
   strippedUrl.pathname = stripped;
-  const parsed = { url: strippedUrl, host };
+  const parsed = { ...request.parsed, url: strippedUrl };
   const rewritten = Object.assign(new Request(strippedUrl, request), { access: request.access, parsed }) as NotedRequest;
   rewritten.access.view = view;
   return rewritten;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { responseHeadersFromOrigin, sanitizeGeoValue, upstreamHeaders } from "../../src/modules/proxy-headers";
+import { sanitizeGeoValue, toBrowserHeaders, upstreamHeaders } from "../../src/modules/proxy-headers";
 
 const clientRequest = () =>
   new Request("https://data.example.com/g/collect?v=2", {
@@ -96,7 +96,13 @@ describe("sanitizeGeoValue", () => {
   });
 });
 
-describe("responseHeadersFromOrigin", () => {
+describe("toBrowserHeaders", () => {
+  const browserCopy = (origin: Headers, setCookies: string[]) => {
+    const headers = new Headers(origin);
+    toBrowserHeaders(headers, setCookies);
+    return headers;
+  };
+
   it("drops hop-by-hop headers and keeps every Set-Cookie separate", () => {
     const origin = new Headers([
       ["Content-Type", "image/gif"],
@@ -109,7 +115,7 @@ describe("responseHeadersFromOrigin", () => {
       ["Set-Cookie", "b=2; Expires=Wed, 21 Oct 2099 07:28:00 GMT"],
       ["Set-Cookie", "FPID=x; HttpOnly"],
     ]);
-    const headers = responseHeadersFromOrigin(origin, origin.getSetCookie());
+    const headers = browserCopy(origin, origin.getSetCookie());
     expect(headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2099 07:28:00 GMT", "FPID=x; HttpOnly"]);
     expect(headers.get("content-type")).toBe("image/gif");
     expect(headers.get("cache-control")).toBe("no-store");
@@ -124,6 +130,6 @@ describe("responseHeadersFromOrigin", () => {
       ["access-control-allow-methods", "PUT"],
       ["X-Access-Control-Note", "kept"],
     ]);
-    expect(Object.fromEntries(responseHeadersFromOrigin(origin, []))).toEqual({ "x-access-control-note": "kept" });
+    expect(Object.fromEntries(browserCopy(origin, []))).toEqual({ "x-access-control-note": "kept" });
   });
 });
