@@ -35,9 +35,9 @@ const GCD_RE = /^1[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0-9]([A-Za-z])[0
 export const NO_CONSENT_SIGNAL: Consent = Object.freeze({ analytics: null, ads: null });
 
 /** GA4 puts the shared consent parameters (gcs, gcd) of a batch in the URL, never only in the body. */
-export function consentFromHit(url: URL): Consent {
-  const fromGcs = parseGcs(url.searchParams.get("gcs"));
-  const fromGcd = parseGcd(url.searchParams.get("gcd"));
+export function consentFromHit(query: URLSearchParams): Consent {
+  const fromGcs = parseGcs(query.get("gcs"));
+  const fromGcd = parseGcd(query.get("gcd"));
   return strictestConsent(fromGcs, fromGcd);
 }
 

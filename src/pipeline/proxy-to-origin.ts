@@ -18,6 +18,8 @@ export interface ForwardTarget {
   admission: Admission;
   site: Site;
   upstreamUrl: string;
+  /** The upstream URL's query, as the route has it: the hit's consent is read from it. */
+  upstreamQuery: URLSearchParams;
   publicHost: string;
   recovered: boolean;
 }
@@ -36,7 +38,7 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
     ? powerUpsUpstream(request, powerUps, headers, {
         upstreamUrl: target.upstreamUrl,
         site,
-        consent: () => consentFromHit(new URL(target.upstreamUrl)),
+        consent: () => consentFromHit(target.upstreamQuery),
         cookieKeeper: config.modules.cookie_keeper,
         geo: { country: geo.country, regionCode: proxied ? undefined : cf?.regionCode },
       })
@@ -50,7 +52,7 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
 
   const originSetCookies = siteSetCookies(origin.headers.getSetCookie(), publicHost, site.cookie_domain);
   const { setCookies, preserve } = config.modules.cookie_keeper
-    ? keepCookies(request, upstreamUrl, originSetCookies, site, config.cookie_keeper)
+    ? keepCookies(request, target.upstreamQuery, originSetCookies, site, config.cookie_keeper)
     : { setCookies: originSetCookies, preserve: undefined };
   const response = new Response(origin.body, origin);
   toBrowserHeaders(response.headers, shaped ? [...setCookies, ...shaped.setCookies] : setCookies);
@@ -63,12 +65,12 @@ export async function forwardToOrigin(request: EdgeRequest, env: Env, target: Fo
 /** The cookie keeper on a proxied response, and what the hit says about the visitor's preserved set. */
 function keepCookies(
   request: Request,
-  upstreamUrl: string,
+  upstreamQuery: URLSearchParams,
   originSetCookies: string[],
   site: Site,
   config: CookieKeeperConfig,
 ): { setCookies: string[]; preserve: PreserveReport | undefined } {
-  const consent = consentFromHit(new URL(upstreamUrl));
+  const consent = consentFromHit(upstreamQuery);
   const requestCookieHeader = request.headers.get("Cookie");
   const { setCookies, kept } = keptSetCookies({ requestCookieHeader, originSetCookies, consent, site, config });
   const fpid = kept.find((cookie) => cookie.name === "FPID")?.value ?? parseCookieHeader(requestCookieHeader).get("FPID");

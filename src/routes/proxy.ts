@@ -31,6 +31,7 @@ async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
     admission,
     site,
     upstreamUrl,
+    upstreamQuery: url.searchParams,
     publicHost: publicHostOf(request, hosts, host),
     recovered: false,
   });

@@ -35,7 +35,8 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   if (!site) return errorResponse(404, "not_found");
   if (!upstreamUrl) return errorResponse(400, "invalid_path");
   const publicHost = publicHostOf(request, admission.prepared.hosts, host);
-  return forwardToOrigin(request, env, { admission, site, upstreamUrl, publicHost, recovered: true });
+  const upstreamQuery = new URLSearchParams(decoded.query);
+  return forwardToOrigin(request, env, { admission, site, upstreamUrl, upstreamQuery, publicHost, recovered: true });
 }
 
 export function recoveryRoutes(router: RouterType<EdgeRequest, Args>) {

@@ -68,15 +68,17 @@ async function recover(request: EdgeRequest, env: Env, ctx: ExecutionContext, vi
     console.warn(`recovery refused for site ${endpoint.site.site_id}: ${decoded.reason}`);
     return errorResponse(400, "invalid_path");
   }
-  if (!recoveryUpstreamUrl(view.prepared.config.origin, decoded.path, decoded.query)) {
-    return errorResponse(400, "invalid_path");
-  }
+  // Refused before admission, so nothing refused is counted; built again only if admission brought another version.
+  const checked = recoveryUpstreamUrl(view.prepared.config.origin, decoded.path, decoded.query);
+  if (!checked) return errorResponse(400, "invalid_path");
   const host = request.parsed.host!;
   const admission = await admit(env, ctx, request, `host:${host}`, "recovery");
-  const upstreamUrl = recoveryUpstreamUrl(admission.prepared.config.origin, decoded.path, decoded.query);
+  const upstreamUrl =
+    admission.prepared === view.prepared ? checked : recoveryUpstreamUrl(admission.prepared.config.origin, decoded.path, decoded.query);
   if (!upstreamUrl) return errorResponse(400, "invalid_path");
   const publicHost = publicHostOf(request, admission.prepared.hosts, host);
-  return forwardToOrigin(request, env, { admission, site: endpoint.site, upstreamUrl, publicHost, recovered: true });
+  const upstreamQuery = new URLSearchParams(decoded.query);
+  return forwardToOrigin(request, env, { admission, site: endpoint.site, upstreamUrl, upstreamQuery, publicHost, recovered: true });
 }
 
 /**

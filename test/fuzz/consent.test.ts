@@ -81,7 +81,7 @@ describe("consent parameters", () => {
       if (gcd !== undefined) params.append("gcd", gcd);
       for (const [key, value] of extra) params.append(key, value);
       const url = new URL(`https://sgtm.example.net/g/collect?${params}${raw ? `&${raw}` : ""}`);
-      const consent: Consent = consentFromHit(url);
+      const consent: Consent = consentFromHit(url.searchParams);
       const fromGcs = parseGcs(url.searchParams.get("gcs"));
       const fromGcd = parseGcd(url.searchParams.get("gcd"));
       expect(consent.analytics).toBe(combined(fromGcs.analytics, fromGcd.analytics));

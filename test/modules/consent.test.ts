@@ -18,7 +18,7 @@ describe("gcs", () => {
     ["", { ads: null, analytics: null }],
   ])("%s", (gcs, expected) => {
     expect(parseGcs(gcs)).toEqual(expected);
-    expect(consentFromHit(hit(`&gcs=${gcs}`))).toEqual(expected);
+    expect(consentFromHit(hit(`&gcs=${gcs}`).searchParams)).toEqual(expected);
   });
 });
 
@@ -38,22 +38,22 @@ describe("gcd (consent mode v2)", () => {
     ["xx", { ads: null, analytics: null }],
   ])("%s", (gcd, expected) => {
     expect(parseGcd(gcd)).toEqual(expected);
-    expect(consentFromHit(hit(`&gcd=${gcd}`))).toEqual(expected);
+    expect(consentFromHit(hit(`&gcd=${gcd}`).searchParams)).toEqual(expected);
   });
 });
 
 describe("consentFromHit", () => {
   it("means no signal without gcs or gcd", () => {
-    expect(consentFromHit(hit(""))).toEqual({ ads: null, analytics: null });
+    expect(consentFromHit(hit("").searchParams)).toEqual({ ads: null, analytics: null });
   });
 
   it("fills a type gcs leaves unset from gcd", () => {
-    expect(consentFromHit(hit("&gcs=G1-1&gcd=13r3r3r3r5"))).toEqual({ ads: true, analytics: true });
+    expect(consentFromHit(hit("&gcs=G1-1&gcd=13r3r3r3r5").searchParams)).toEqual({ ads: true, analytics: true });
   });
 
   it("lets a denial win when gcs and gcd disagree", () => {
-    expect(consentFromHit(hit("&gcs=G111&gcd=13q3q3q3q5"))).toEqual({ ads: false, analytics: false });
-    expect(consentFromHit(hit("&gcs=G100&gcd=13r3r3r3r5"))).toEqual({ ads: false, analytics: false });
+    expect(consentFromHit(hit("&gcs=G111&gcd=13q3q3q3q5").searchParams)).toEqual({ ads: false, analytics: false });
+    expect(consentFromHit(hit("&gcs=G100&gcd=13r3r3r3r5").searchParams)).toEqual({ ads: false, analytics: false });
   });
 });
 

@@ -45,7 +45,7 @@ const ANALYTICS = [LINES.FPID, LINES._ga, LINES._ga_ABC123];
 const ALL = [...ANALYTICS, LINES._gcl_au, LINES._fbp];
 
 const consentOf = (gcs: string | null): Consent =>
-  consentFromHit(new URL(`https://data.example.com/g/collect?v=2${gcs ? `&gcs=${gcs}` : ""}`));
+  consentFromHit(new URL(`https://data.example.com/g/collect?v=2${gcs ? `&gcs=${gcs}` : ""}`).searchParams);
 
 /** A granted hit on site A with the test keeper config, unless told otherwise. */
 const keep = (input: Partial<KeptSetCookiesInput>) =>
