@@ -2,7 +2,6 @@
  * Any other path on a routed host (contract row 6): proxied to the container's origin
  * when sgtm_proxy is on; CORS preflight answered here, never by the origin.
  */
-import type { RouterType } from "itty-router";
 import type { EdgeRequest } from "../pipeline/access";
 import { admit } from "../pipeline/admission";
 import { forwardToOrigin } from "../pipeline/proxy-to-origin";
@@ -10,16 +9,16 @@ import { preflightResponse } from "../modules/cors";
 import { publicHostOf, selectSite } from "../modules/site-select";
 import { errorResponse } from "../shared/errors";
 
-type Args = [Env, ExecutionContext];
-
-async function preflight(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
+/** An OPTIONS request to any path of a routed host (the edge's own browser calls are preflighted too). */
+export async function preflight(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const host = request.parsed.host;
   if (!host) return errorResponse(404, "not_found");
   const admission = await admit(env, ctx, request, `host:${host}`, "preflight", true);
   return preflightResponse(request, admission.prepared.hosts);
 }
 
-async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
+/** Any path no other route takes: proxied to the container's origin. */
+export async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const { url, host } = request.parsed;
   if (!host) return errorResponse(404, "not_found");
   if (url.pathname.startsWith("/_edge/")) return errorResponse(404, "not_found");
@@ -37,11 +36,3 @@ async function proxy(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   });
 }
 
-/** Registered before the edge's own endpoints: their browser calls are preflighted too. */
-export function preflightRoutes(router: RouterType<EdgeRequest, Args>) {
-  router.options("*", preflight);
-}
-
-export function proxyRoutes(router: RouterType<EdgeRequest, Args>) {
-  router.all("*", proxy);
-}

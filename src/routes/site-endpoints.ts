@@ -5,7 +5,6 @@
  * not one goes on to the fixed routes and the proxy. Same rules as rows 2-5: every
  * refusal is decided before admission, so nothing refused is counted.
  */
-import type { RouterType } from "itty-router";
 import { decodeKeyedRecoveryParam, recoveryUpstreamUrl } from "../modules/recovery-path";
 import { publicHostOf } from "../modules/site-select";
 import type { EdgeRequest } from "../pipeline/access";
@@ -17,8 +16,6 @@ import { errorResponse, methodNotAllowed } from "../shared/errors";
 import { bootSchema, browserDetectionSchema } from "../shared/session-detection";
 import { loaderResponse } from "./loader";
 import { bootResponse, detectionResponse, parseBody } from "./session";
-
-type Args = [Env, ExecutionContext];
 
 /** The path names the site: the body need not carry the loader token. */
 const keyedBootSchema = bootSchema.omit({ loader_token: true });
@@ -32,7 +29,8 @@ const METHODS: Record<SiteEndpoint["kind"], string[]> = {
   detect: ["POST"],
 };
 
-async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
+/** The site's own endpoint, when the site view found one (or the site check under the prefix); else undefined. */
+export async function siteEndpoint(request: EdgeRequest, env: Env, ctx: ExecutionContext) {
   const view = request.access.view;
   if (view?.prefix && request.parsed.url.pathname === SITE_CHECK_PATH) return siteCheck(request, view);
   const endpoint = view?.endpoint;
@@ -107,7 +105,3 @@ function siteCheck(request: EdgeRequest, view: SiteView) {
   );
 }
 
-/** Registered before every other public route: a site's own path wins over the fixed ones. */
-export function siteEndpointRoutes(router: RouterType<EdgeRequest, Args>) {
-  router.all("*", siteEndpoint);
-}
