@@ -358,7 +358,9 @@ const pairedRatio = (b, a) => median(b.perRound.map((rps, i) => rps / a.perRound
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
 /** An edge of its own (own origin, own objects) at a given distance, with the mix's containers. */
