@@ -47,18 +47,14 @@ async function dispatch(request: EdgeRequest, env: Env, ctx: ExecutionContext): 
     const answer = await router.fetch(request, env, ctx);
     if (answer) return answer;
   }
-  try {
-    if (request.method === "OPTIONS") return await preflight(request, env, ctx);
-    const own = await siteEndpoint(request, env, ctx);
-    if (own) return own;
-  } catch (error) {
-    return toErrorResponse(error);
-  }
+  if (request.method === "OPTIONS") return preflight(request, env, ctx);
+  const own = await siteEndpoint(request, env, ctx);
+  if (own) return own;
   if (isNamed && !edgePath) {
     const answer = await router.fetch(request, env, ctx);
     if (answer) return answer;
   }
-  return proxy(request, env, ctx).catch(toErrorResponse);
+  return proxy(request, env, ctx);
 }
 
 export default {
@@ -67,7 +63,7 @@ export default {
     const noted = noteRequest(request);
     const viewed = await withSiteView(env, ctx, noted);
     // Blocked addresses and bots are answered before any route admits (counts) them.
-    const response: Response = refusedAtEdge(viewed) ?? (await dispatch(viewed as EdgeRequest, env, ctx));
+    const response: Response = refusedAtEdge(viewed) ?? (await dispatch(viewed as EdgeRequest, env, ctx).catch(toErrorResponse));
     if (!noted.parsed.url.pathname.startsWith("/_edge/")) recordAccess(env, ctx, noted, response.status, started);
     return response;
   },
