@@ -39,10 +39,10 @@ export function upstreamHeaders(
   originSecret?: string,
 ): Headers {
   const dropped = connectionNamed(request.headers);
-  const headers = new Headers();
-  for (const [name, value] of request.headers) {
-    if (HOP_BY_HOP.has(name) || dropped.has(name) || isClientAsserted(name)) continue;
-    headers.append(name, value);
+  // A native copy, then what must not cross deleted: cheaper than rebuilding it entry by entry.
+  const headers = new Headers(request.headers);
+  for (const name of request.headers.keys()) {
+    if (HOP_BY_HOP.has(name) || dropped.has(name) || isClientAsserted(name)) headers.delete(name);
   }
   if (clientIp && IP_RE.test(clientIp)) headers.set("X-Forwarded-For", clientIp);
   const host = publicHost.toLowerCase();

@@ -187,12 +187,12 @@ export class ContainerObject extends DurableObject<Env> {
   }
 
   /** What the Worker learned after its responses: raw log lines and visitors' kept cookies. */
-  afterResponses({ lines, preserve }: AccessBatch): void {
+  afterResponses({ lines, traffic, preserve }: AccessBatch): void {
     const now = Date.now();
     const keeper = this.config?.cookie_keeper;
     this.ctx.storage.transactionSync(() => {
       this.logs.append(lines.join("\n"), lines.length);
-      this.traffic.record(lines, now);
+      this.traffic.record(traffic, now);
       if (!keeper?.restore) return;
       for (const report of preserve) this.cookies.record(report.siteId, report.fpid, report, keeper.require_consent, now);
     });

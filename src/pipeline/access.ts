@@ -7,6 +7,7 @@ import type { IRequest } from "itty-router";
 import type { AccessBatch, PreserveReport } from "../bindings/protocol";
 import { containerStub } from "../bindings/stubs";
 import { analyticsDataPoint, logLine, pathClass, type AccessLogEntry } from "../modules/access-log";
+import { TrafficTally } from "../modules/log-query";
 import { samePreservedSet } from "../modules/cookie-keeper";
 import type { BotVerdict } from "../modules/bot-filter";
 import { pathUnderPrefix } from "../modules/same-origin";
@@ -76,7 +77,7 @@ export function recordAccess(env: Env, ctx: ExecutionContext, request: NotedRequ
   } catch (error) {
     console.warn(`analytics engine write failed: ${String(error)}`);
   }
-  if (note.containerId) handOff(env, ctx, note.containerId, logLine(entry), note.preserve);
+  if (note.containerId) handOff(env, ctx, note.containerId, entry, note.preserve);
 }
 
 /** A site's own endpoint paths (section 9) and paths under its prefix (section 10) are classed as what they serve. */
@@ -100,29 +101,38 @@ function pathClassOf(pathname: string, view: SiteView | undefined): AccessLogEnt
  */
 const HAND_OFF_WINDOW_MS = 20;
 /** Batches being filled, by container; each leaves within its window, so the map stays small. */
-const pending = new Map<string, { batch: AccessBatch; lastByVisitor: Map<string, PreserveReport> }>();
+const pending = new Map<string, Filling>();
 
-function handOff(env: Env, ctx: ExecutionContext, containerId: string, line: string, preserve: PreserveReport | undefined): void {
+interface Filling {
+  lines: string[];
+  traffic: TrafficTally;
+  preserve: PreserveReport[];
+  lastByVisitor: Map<string, PreserveReport>;
+}
+
+function handOff(env: Env, ctx: ExecutionContext, containerId: string, entry: AccessLogEntry, preserve: PreserveReport | undefined): void {
   let filling = pending.get(containerId);
   if (!filling) {
-    filling = { batch: { lines: [], preserve: [] }, lastByVisitor: new Map() };
+    filling = { lines: [], traffic: new TrafficTally(), preserve: [], lastByVisitor: new Map() };
     pending.set(containerId, filling);
     ctx.waitUntil(sendAfterWindow(env, containerId));
   }
-  filling.batch.lines.push(line);
+  filling.lines.push(logLine(entry));
+  filling.traffic.add(entry);
   if (!preserve) return;
   const visitor = `${preserve.siteId} ${preserve.fpid}`;
   const last = filling.lastByVisitor.get(visitor);
   if (last && samePreservedSet(last, preserve)) return;
   filling.lastByVisitor.set(visitor, preserve);
-  filling.batch.preserve.push(preserve);
+  filling.preserve.push(preserve);
 }
 
 async function sendAfterWindow(env: Env, containerId: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, HAND_OFF_WINDOW_MS));
-  const batch = pending.get(containerId)?.batch;
+  const filling = pending.get(containerId);
   pending.delete(containerId);
-  if (!batch) return;
+  if (!filling) return;
+  const batch: AccessBatch = { lines: filling.lines, traffic: filling.traffic.list, preserve: filling.preserve };
   // One retry on a fresh stub: a restarting object breaks the first call, not the second.
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {

@@ -166,7 +166,7 @@ describe("access logs through an R2 and Analytics Engine outage", () => {
     const HANDED = 52_000;
     const stub = stubOf(config.container_id);
     for (let batch = 0; batch < HANDED / 1_000; batch++) {
-      await stub.afterResponses({ lines: Array.from({ length: 1_000 }, () => line), preserve: [] });
+      await stub.afterResponses({ lines: Array.from({ length: 1_000 }, () => line), traffic: [], preserve: [] });
     }
     const body = await (await admin(`containers/${config.container_id}`)).json<{ logs: { buffered: number; dropped: number } }>();
     expect(body.logs).toMatchObject({ buffered: 50_000, dropped: 2_000 });
