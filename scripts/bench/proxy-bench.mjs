@@ -124,6 +124,23 @@ function readProc(path) {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds a process has used, all its threads (/proc/PID/stat utime + stime); null where there is no /proc. */
+function cpuSeconds(pid) {
+  const stat = pid ? readProc(`/proc/${pid}/stat`) : null;
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** Started one at a time: the workerd process that appears is this runtime's (for pinning). */
 async function startMiniflare(workerOptions) {
   const before = existsSync("/proc") ? workerdPids() : new Set();
@@ -288,13 +305,20 @@ function throughputs(runtimes, host, path) {
     for (const { port } of runtimes) await load(port, host, path, 3, CONNECTIONS);
     const runs = runtimes.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, { port }] of runtimes.entries()) runs[i].push(await load(port, host, path, SECONDS, CONNECTIONS));
+      for (const [i, { port, pid }] of runtimes.entries()) {
+        const before = cpuSeconds(pid);
+        const run = await load(port, host, path, SECONDS, CONNECTIONS);
+        const used = before === null ? null : cpuSeconds(pid) - before;
+        runs[i].push({ ...run, cpuUs: used === null ? null : (used * 1e6) / (run.rps * SECONDS) });
+      }
     }
     return runs.map((list) => ({
       rps: list.reduce((sum, r) => sum + r.rps, 0) / list.length,
       errors: list.reduce((sum, r) => sum + r.errors, 0),
       perRound: list.map((r) => r.rps),
       rounds: list.map((r) => r.rps.toFixed(0)).join(", "),
+      // The process's CPU per request served (the objects run in it too), median of rounds.
+      cpuUsPerRequest: list.some((r) => r.cpuUs === null) ? null : median(list.map((r) => r.cpuUs)),
     }));
   });
 }
@@ -542,6 +566,10 @@ async function throughputVsFloor(originUrl, origin, scriptPath) {
     figure("pass-through Worker", `${floorRun.rps.toFixed(0)} req/s (${floorRun.rounds}), ${floorRun.errors} errors`, "");
     figure("edge, plain hits, 1 container", `${edgeRun.rps.toFixed(0)} req/s (${edgeRun.rounds}), ${edgeRun.errors} errors`, "");
     figure("throughput edge / pass-through (median of rounds)", `${ratio.toFixed(2)}x`, ">= 0.85x (aim 0.9x)", ratio >= 0.85);
+    if (edgeRun.cpuUsPerRequest !== null) {
+      figure("CPU per request, edge / pass-through (the runtime process, median of rounds)",
+        `${edgeRun.cpuUsPerRequest.toFixed(0)} / ${floorRun.cpuUsPerRequest.toFixed(0)} us`, "printed");
+    }
     await sleep(LEASES_END_MS);
     const counted = await monthRequests(edge, one);
     const hits = origin.edgeHits - received;
