@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
-import { startWorker } from "./worker-process.mjs";
-import { launchChromium, waitFor } from "./browser.mjs";
+import { pushConfig, startWorker } from "./worker-process.mjs";
+import { googleBlockerDrops, launchChromium, observedContext, waitFor } from "./browser.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const CONTAINER_ID = "e2e00000-0000-4000-8000-000000000001";
@@ -17,12 +17,6 @@ const EDGE_HOST = "edge.localhost";
 const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
 const SAFARI_UA =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
-
-/** What a content blocker drops: Google tag hosts, the ad bait, and GTM/GA URL patterns anywhere. */
-const BLOCKED_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
-function blockerDrops(url) {
-  return BLOCKED_HOST.test(url.hostname) || url.href.includes("/g/collect") || url.href.includes("gtm.js");
-}
 
 function edgeConfig(standinUrl) {
   return {
@@ -58,12 +52,7 @@ describe("loader in Chromium through the Worker", () => {
   before(async () => {
     standin = await startSgtmStandin({ port: 0, loaderToken: LOADER_TOKEN });
     worker = await startWorker({ adminToken: ADMIN_TOKEN });
-    const put = await fetch(`${worker.url}/_edge/admin/containers/${CONTAINER_ID}/config`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(edgeConfig(standin.url)),
-    });
-    assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
+    await pushConfig(worker, ADMIN_TOKEN, edgeConfig(standin.url));
     demoUrl = `http://${SHOP_HOST}:${worker.port}/demo`;
     browser = await launchChromium();
   });
@@ -75,32 +64,13 @@ describe("loader in Chromium through the Worker", () => {
     if (worker && process.exitCode) console.error(`wrangler dev output:\n${worker.output()}`);
   });
 
-  /**
-   * A fresh browser context whose every request is logged; requests that would leave the
-   * machine are aborted (and logged as leaks), or dropped by the blocker when `blocker` is on.
-   * Without a blocker the ad-bait URL is answered, as an open network would.
-   */
-  async function openContext({ blocker = false, userAgent } = {}) {
-    const context = await browser.newContext(userAgent ? { userAgent } : {});
-    const requests = [];
-    const leaks = [];
-    const pageErrors = [];
-    context.on("request", (request) => requests.push(request));
-    context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(error)));
-    await context.route(
-      () => true,
-      (route) => {
-        const url = new URL(route.request().url());
-        const local = [SHOP_HOST, EDGE_HOST, "127.0.0.1"].includes(url.hostname);
-        if (blocker && blockerDrops(url)) return route.abort("blockedbyclient");
-        if (local) return route.continue();
-        if (url.hostname === "pagead2.googlesyndication.com") return route.fulfill({ status: 200, body: "" });
-        leaks.push(url.href);
-        return route.abort("internetdisconnected");
-      },
-    );
-    return { context, requests, leaks, pageErrors };
-  }
+  /** A fresh context on the shop and edge hosts; with `blocker`, Google's tags are dropped as a blocker would. */
+  const openContext = ({ blocker = false, userAgent } = {}) =>
+    observedContext(browser, {
+      localHosts: [SHOP_HOST, EDGE_HOST, "127.0.0.1"],
+      drops: blocker ? googleBlockerDrops : null,
+      options: userAgent ? { userAgent } : {},
+    });
 
   /** Waits until the stand-in holds one GA4 hit per transport from this visit; returns them by transport. */
   async function collectHits() {

@@ -17,8 +17,8 @@ import { freePort } from "../../scripts/dev/platform/processes.mjs";
 import { installedProxy, startSiteProxy } from "../../scripts/dev/platform/site-proxy.mjs";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startPlatformSite, startVisitorNetwork, VISITOR_IP } from "./same-origin-harness.mjs";
-import { startWorker } from "./worker-process.mjs";
-import { launchChromium, waitFor } from "./browser.mjs";
+import { pushConfig, startWorker } from "./worker-process.mjs";
+import { googleBlockerDrops, launchChromium, observedContext, waitFor } from "./browser.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ADMIN_TOKEN = "e2e-same-origin-admin-0123456789";
@@ -53,12 +53,6 @@ const PAGE = `<!doctype html>
 <body><h1>Same-origin demo site</h1></body>
 </html>
 `;
-
-/** The blocker rules of test/e2e/loader.e2e.mjs: Google tag hosts and GTM/GA URL patterns anywhere. */
-const BLOCKED_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
-function blockerDrops(url) {
-  return BLOCKED_HOST.test(url.hostname) || url.href.includes("/g/collect") || url.href.includes("gtm.js");
-}
 
 function edgeConfig(standinUrl) {
   return {
@@ -138,12 +132,7 @@ describe("same-origin mode through real reverse proxies", () => {
     stops.push(() => standin.close());
     worker = await startWorker({ adminToken: ADMIN_TOKEN });
     stops.push(() => worker.stop());
-    const put = await fetch(`${worker.url}/_edge/admin/containers/${CONTAINER_ID}/config`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(edgeConfig(standin.url)),
-    });
-    assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
+    await pushConfig(worker, ADMIN_TOKEN, edgeConfig(standin.url));
 
     for (const kind of KINDS) {
       const printed = await edgectl(["proxy-config", CONTAINER_ID, "--site", SITE_HOST, "--kind", kind], worker.url);
@@ -184,29 +173,14 @@ describe("same-origin mode through real reverse proxies", () => {
     if (worker && process.exitCode) console.error(`wrangler dev output:\n${worker.output()}`);
   });
 
-  /** A browser context that logs every request and response; what would leave the machine is aborted and logged. */
-  async function openContext({ blocker = false } = {}) {
-    const context = await browser.newContext({
+  /** A context on the site's host only; with `blocker`, Google's tags are dropped as a blocker would. */
+  const openContext = ({ blocker = false } = {}) =>
+    observedContext(browser, {
+      localHosts: [SITE_HOST],
+      drops: blocker ? googleBlockerDrops : null,
       // The site's own credentials and a forged address: neither may reach sGTM.
-      extraHTTPHeaders: { Authorization: SITE_CREDENTIALS, "X-Forwarded-For": FORGED_VISITOR_IP },
+      options: { extraHTTPHeaders: { Authorization: SITE_CREDENTIALS, "X-Forwarded-For": FORGED_VISITOR_IP } },
     });
-    const requests = [];
-    const responses = [];
-    const leaks = [];
-    const pageErrors = [];
-    context.on("request", (req) => requests.push(req));
-    context.on("response", (res) => responses.push(res));
-    context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(error)));
-    await context.route(() => true, (route) => {
-      const url = new URL(route.request().url());
-      if (blocker && blockerDrops(url)) return route.abort("blockedbyclient");
-      if (url.hostname === SITE_HOST) return route.continue();
-      if (url.hostname === "pagead2.googlesyndication.com") return route.fulfill({ status: 200, body: "" });
-      leaks.push(url.href);
-      return route.abort("internetdisconnected");
-    });
-    return { context, requests, responses, leaks, pageErrors };
-  }
 
   async function collectHits() {
     return waitFor("one /g/collect hit per transport at the stand-in", () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
 import { startWorker } from "./worker-process.mjs";
-import { launchChromium, waitFor } from "./browser.mjs";
+import { GOOGLE_TAG_HOST, launchChromium, observedContext, waitFor } from "./browser.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const CONTAINER_ID = "e2e00000-0000-4000-8000-000000000091";
@@ -14,9 +14,8 @@ const WEB_GTM_ID = "GTM-KEYED01";
 const TRANSPORTS = ["fetch", "beacon", "xhr", "pixel"];
 
 /** A blocker that knows Google's hosts and patterns and every fixed path and marker of this product. */
-const GOOGLE_HOST = /(^|\.)(googletagmanager\.com|google-analytics\.com|googlesyndication\.com|doubleclick\.net)$/;
 const PRODUCT_SIGNATURES = ["/k/ct_", "/l/lt_", "?p=", "/boot", "/mark-session-detection", "/g/collect", "gtm.js", "GTM-"];
-const blockerDrops = (url) => GOOGLE_HOST.test(url.hostname) || PRODUCT_SIGNATURES.some((fragment) => url.href.includes(fragment));
+const blockerDrops = (url) => GOOGLE_TAG_HOST.test(url.hostname) || PRODUCT_SIGNATURES.some((fragment) => url.href.includes(fragment));
 
 function edgeConfig(origin) {
   return {
@@ -98,23 +97,10 @@ describe("per-site endpoints in Chromium", () => {
   for (const blocker of [false, true]) {
     it(`delivers every hit through the site's own paths${blocker ? " behind a blocker that knows every fixed path" : ""}`, async () => {
       standin.hits.splice(0);
-      const context = await browser.newContext();
-      const requests = [];
-      const leaks = [];
-      const pageErrors = [];
-      context.on("request", (request) => requests.push(request));
-      context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(error)));
-      await context.route(
-        () => true,
-        (route) => {
-          const url = new URL(route.request().url());
-          if (blocker && blockerDrops(url)) return route.abort("blockedbyclient");
-          if ([SITE_HOST, "127.0.0.1"].includes(url.hostname)) return route.continue();
-          if (url.hostname === "pagead2.googlesyndication.com") return route.fulfill({ status: 200, body: "" });
-          leaks.push(url.href);
-          return route.abort("internetdisconnected");
-        },
-      );
+      const { context, requests, leaks, pageErrors } = await observedContext(browser, {
+        localHosts: [SITE_HOST, "127.0.0.1"],
+        drops: blocker ? blockerDrops : null,
+      });
       try {
         const page = await context.newPage();
         const demoUrl = `http://${SITE_HOST}:${worker.port}/demo?loader_path=${encodeURIComponent(loaderPath)}`;

@@ -53,3 +53,13 @@ export async function startWorker({ adminToken, vars = {}, persistTo: ownState, 
     throw error;
   }
 }
+
+/** Pushes a container's config through the admin API; fails the test unless it is applied. */
+export async function pushConfig(worker, adminToken, config) {
+  const put = await fetch(`${worker.url}/_edge/admin/containers/${config.container_id}/config`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(config),
+  });
+  if (put.status !== 200) throw new Error(`config push: ${put.status} ${await put.text()}`);
+}
