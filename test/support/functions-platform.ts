@@ -8,6 +8,7 @@ import { generateSigningKey, type LocalSigningKey, mintUserJwt } from "../../scr
 import { startCloudflareStandin } from "../../scripts/dev/standins/cloudflare-custom-hostnames.mjs";
 import { startProvisionerStandin } from "../../scripts/dev/standins/provisioner.mjs";
 import type { Sql } from "../../supabase/functions/_shared/db.ts";
+import { randomLabel } from "./control-plane-db.ts";
 import { type FakeEdge, startFakeEdge } from "./fake-edge.ts";
 import { type LocalDns, startLocalDns } from "./local-dns.ts";
 
@@ -98,3 +99,26 @@ export async function newClient(sql: Sql): Promise<{ clientId: string; ownerId: 
     insert into public.clients (name) values (${`client ${crypto.randomUUID().slice(0, 8)}`}) returning id`;
   return { clientId: client!.id, ownerId: await addMember(sql, client!.id, "owner") };
 }
+
+/**
+ * A new client whose owner created one container through POST sgtm-containers, on one fresh
+ * host (free ports added first); fails unless the create answered 201.
+ */
+export async function ownerWithContainer(platform: Platform, sql: Sql, name: string) {
+  const { clientId, ownerId } = await newClient(sql);
+  const owner = await platform.tokenFor(ownerId);
+  const host = `www.${randomLabel()}.com`;
+  await addFreePorts(sql, 2);
+  const created = await platform.call("sgtm-containers", {
+    method: "POST",
+    token: owner,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ clientId, name, domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
+  });
+  if (created.status !== 201) throw new Error(`container create: ${created.status} ${await created.text()}`);
+  const { container } = await created.json();
+  return { clientId, ownerId, owner, host, container };
+}
+
+/** The sGTM container config every test container is created with. */
+export const CONTAINER_CONFIG_B64 = btoa("id=GTM-ABC123&env=1&auth=secret");

@@ -8,24 +8,12 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { dbTest, randomLabel } from "../../support/control-plane-db.ts";
 import { routedContainer } from "../../support/fake-edge.ts";
-import { addFreePorts, addMember, newClient, startPlatform } from "../../support/functions-platform.ts";
-
-const CONFIG_B64 = btoa("id=GTM-ABC123&env=1&auth=secret");
+import { addFreePorts, addMember, CONTAINER_CONFIG_B64, newClient, ownerWithContainer, startPlatform } from "../../support/functions-platform.ts";
 
 dbTest("sgtm-containers delete and plan", async (sql, t) => {
   const platform = await startPlatform();
   try {
-    const { clientId, ownerId } = await newClient(sql);
-    const owner = await platform.tokenFor(ownerId);
-    const host = `www.${randomLabel()}.com`;
-    await addFreePorts(sql, 2);
-    const created = await platform.call("sgtm-containers", {
-      method: "POST",
-      token: owner,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ clientId, name: "Doomed", domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONFIG_B64 }),
-    });
-    const { container } = await created.json();
+    const { clientId, owner, host, container } = await ownerWithContainer(platform, sql, "Doomed");
     const [claim] = (await (await platform.call(`container-domains?container_id=${container.id}`, { token: owner })).json()).domains;
     await platform.dns.add(claim.verification.name, "TXT", claim.verification.value);
     await platform.dns.add(host, "CNAME", container.edge_hostname);
@@ -93,7 +81,7 @@ dbTest("sgtm-containers delete and plan", async (sql, t) => {
         method: "POST",
         token: await platform.tokenFor(other.ownerId),
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clientId: other.clientId, name: "Next", domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONFIG_B64 }),
+        body: JSON.stringify({ clientId: other.clientId, name: "Next", domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
       });
       assertEquals(reuse.status, 201);
       await reuse.body?.cancel();
@@ -104,7 +92,7 @@ dbTest("sgtm-containers delete and plan", async (sql, t) => {
       const h = `down.${randomLabel()}.com`;
       const made = await (await platform.call("sgtm-containers", {
         method: "POST", token: owner, headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clientId, name: "Flaky", domains: [h], webGtmIds: { [h]: "GTM-ABC123" }, containerConfigB64: CONFIG_B64 }),
+        body: JSON.stringify({ clientId, name: "Flaky", domains: [h], webGtmIds: { [h]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
       })).json();
       platform.edge.down = true;
       const failed = await platform.call(`sgtm-containers/${made.container.id}`, { method: "DELETE", token: owner });

@@ -5,25 +5,13 @@
  * are 400 naming the field; members 403, other clients 404.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { dbTest, randomLabel } from "../../support/control-plane-db.ts";
-import { addFreePorts, addMember, newClient, startPlatform } from "../../support/functions-platform.ts";
-
-const CONFIG_B64 = btoa("id=GTM-ABC123&env=1&auth=secret");
+import { dbTest } from "../../support/control-plane-db.ts";
+import { addMember, newClient, ownerWithContainer, startPlatform } from "../../support/functions-platform.ts";
 
 dbTest("sgtm-containers power-ups", async (sql, t) => {
   const platform = await startPlatform();
   try {
-    const { clientId, ownerId } = await newClient(sql);
-    const owner = await platform.tokenFor(ownerId);
-    const host = `www.${randomLabel()}.com`;
-    await addFreePorts(sql, 2);
-    const created = await platform.call("sgtm-containers", {
-      method: "POST",
-      token: owner,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ clientId, name: "Powered", domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONFIG_B64 }),
-    });
-    const { container } = await created.json();
+    const { clientId, owner, container } = await ownerWithContainer(platform, sql, "Powered");
     const post = (path: string, body: unknown, token = owner) =>
       platform.call(`sgtm-containers/${container.id}/${path}`, {
         method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body),
