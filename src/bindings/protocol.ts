@@ -87,14 +87,6 @@ export type DetectionOutcome = "stored" | "known" | "rate_limited";
 /** What a hit says about its visitor's preserved cookies on its site (section 8). */
 export type PreserveReport = { siteId: string; fpid: string } & PreservedCookies;
 
-/**
- * What the Worker hands a container's object after its responses, one call per window: the
- * raw log lines, their requests per hourly bucket (so the object never parses a line), and
- * what the hits said of their visitors' kept cookies, in order. A report
- * equal to the same visitor's previous one in the batch is left out: applying a report twice
- * changes nothing (modules/cookie-keeper.ts nextPreserved), and every hit of a page view
- * would otherwise carry the same one.
- */
 /** Requests of one hour, path class, status class and recovered flag (modules/log-query.ts TrafficTally). */
 export interface TrafficCount {
   hour: string;
@@ -104,6 +96,14 @@ export interface TrafficCount {
   requests: number;
 }
 
+/**
+ * What the Worker hands a container's object after its responses, one call per window: the
+ * raw log lines, their requests per hourly bucket (so the object never parses a line), and
+ * what the hits said of their visitors' kept cookies, in order. A report equal to the same
+ * visitor's previous one in the batch is left out: applying a report twice
+ * changes nothing (modules/cookie-keeper.ts nextPreserved), and every hit of a page view
+ * would otherwise carry the same one.
+ */
 export interface AccessBatch {
   lines: string[];
   traffic: TrafficCount[];

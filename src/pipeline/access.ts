@@ -100,15 +100,16 @@ function pathClassOf(pathname: string, view: SiteView | undefined): AccessLogEnt
  * window runs inside `waitUntil`, so a report is as safe here as in a call of its own.
  */
 const HAND_OFF_WINDOW_MS = 20;
-/** Batches being filled, by container; each leaves within its window, so the map stays small. */
-const pending = new Map<string, Filling>();
-
+/** A container's batch while its window is open; `lastByVisitor` finds a visitor's repeated report. */
 interface Filling {
   lines: string[];
   traffic: TrafficTally;
   preserve: PreserveReport[];
   lastByVisitor: Map<string, PreserveReport>;
 }
+
+/** Batches being filled, by container; each leaves within its window, so the map stays small. */
+const pending = new Map<string, Filling>();
 
 function handOff(env: Env, ctx: ExecutionContext, containerId: string, entry: AccessLogEntry, preserve: PreserveReport | undefined): void {
   let filling = pending.get(containerId);
