@@ -27,12 +27,13 @@ import {
   type PauseState,
   type PreservedCookies,
   type TopUpRequest,
+  type TrafficCount,
 } from "../bindings/protocol";
 import { claimRoutes, releaseRoutes } from "../bindings/routes-index";
 import { usagePauseAt } from "../shared/soft-quota";
 import { USAGE_LIMIT_REASON } from "../shared/ids";
 import { sqlTag, type Sql } from "./sql";
-import { TrafficCounter, type TrafficRow } from "./traffic";
+import { TrafficCounter } from "./traffic";
 import { UsageCounter, utcDay } from "./usage";
 
 const FALLBACK_RETRY_MS = 5_000;
@@ -267,7 +268,7 @@ export class ContainerObject extends DurableObject<Env> {
   }
 
   /** Requests per UTC hour (traffic.ts); null for no container. */
-  trafficRange(from: string, to: string): TrafficRow[] | null {
+  trafficRange(from: string, to: string): TrafficCount[] | null {
     return this.config && !this.deleted ? this.traffic.range(from, to) : null;
   }
 

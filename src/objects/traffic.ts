@@ -9,8 +9,6 @@ import type { Sql } from "./sql";
 
 const KEEP_MS = 35 * 86_400_000;
 
-export type TrafficRow = TrafficCount;
-
 export class TrafficCounter {
   private nextPurgeAt = 0;
 
@@ -34,7 +32,7 @@ export class TrafficCounter {
   }
 
   /** Rows of the hours from `from` to `to` (both `YYYY-MM-DDTHH`), oldest first. */
-  range(from: string, to: string): TrafficRow[] {
+  range(from: string, to: string): TrafficCount[] {
     return this.sql<{ hour: string; path_class: string; status_class: string; recovered: number; requests: number }>`
       SELECT hour, path_class, status_class, recovered, requests FROM traffic_hourly
       WHERE hour >= ${from} AND hour <= ${to} ORDER BY hour, path_class, status_class, recovered`
