@@ -113,12 +113,14 @@ export async function ownerWithContainer(platform: Platform, sql: Sql, name: str
     method: "POST",
     token: owner,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ clientId, name, domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
+    body: containerBody(clientId, name, host),
   });
   if (created.status !== 201) throw new Error(`container create: ${created.status} ${await created.text()}`);
   const { container } = await created.json();
   return { clientId, ownerId, owner, host, container };
 }
 
-/** The sGTM container config every test container is created with. */
-export const CONTAINER_CONFIG_B64 = btoa("id=GTM-ABC123&env=1&auth=secret");
+/** The body of POST sgtm-containers for one container on one host, with the test's GTM id and sGTM config. */
+export function containerBody(clientId: string, name: string, host: string): string {
+  return JSON.stringify({ clientId, name, domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: btoa("id=GTM-ABC123&env=1&auth=secret") });
+}

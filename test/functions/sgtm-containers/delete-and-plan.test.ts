@@ -8,7 +8,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { dbTest, randomLabel } from "../../support/control-plane-db.ts";
 import { routedContainer } from "../../support/fake-edge.ts";
-import { addFreePorts, addMember, CONTAINER_CONFIG_B64, newClient, ownerWithContainer, startPlatform } from "../../support/functions-platform.ts";
+import { addFreePorts, addMember, containerBody, newClient, ownerWithContainer, startPlatform } from "../../support/functions-platform.ts";
 
 dbTest("sgtm-containers delete and plan", async (sql, t) => {
   const platform = await startPlatform();
@@ -81,7 +81,7 @@ dbTest("sgtm-containers delete and plan", async (sql, t) => {
         method: "POST",
         token: await platform.tokenFor(other.ownerId),
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clientId: other.clientId, name: "Next", domains: [host], webGtmIds: { [host]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
+        body: containerBody(other.clientId, "Next", host),
       });
       assertEquals(reuse.status, 201);
       await reuse.body?.cancel();
@@ -92,7 +92,7 @@ dbTest("sgtm-containers delete and plan", async (sql, t) => {
       const h = `down.${randomLabel()}.com`;
       const made = await (await platform.call("sgtm-containers", {
         method: "POST", token: owner, headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clientId, name: "Flaky", domains: [h], webGtmIds: { [h]: "GTM-ABC123" }, containerConfigB64: CONTAINER_CONFIG_B64 }),
+        body: containerBody(clientId, "Flaky", h),
       })).json();
       platform.edge.down = true;
       const failed = await platform.call(`sgtm-containers/${made.container.id}`, { method: "DELETE", token: owner });
