@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startSgtmStandin } from "../../scripts/dev/standins/sgtm.mjs";
-import { startWorker } from "./worker-process.mjs";
+import { pushConfig, startWorker } from "./worker-process.mjs";
 import { GOOGLE_TAG_HOST, launchChromium, observedContext, waitFor } from "./browser.mjs";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -50,14 +50,11 @@ describe("per-site endpoints in Chromium", () => {
   before(async () => {
     standin = await startSgtmStandin({ port: 0 });
     worker = await startWorker({ adminToken: ADMIN_TOKEN });
-    const admin = (path, init = {}) =>
-      fetch(`${worker.url}/_edge/admin/containers/${CONTAINER_ID}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      });
-    const put = await admin("/config", { method: "PUT", body: JSON.stringify(edgeConfig(standin.url)) });
-    assert.equal(put.status, 200, `config push: ${put.status} ${await put.text()}`);
-    loaderPath = (await (await admin("")).json()).sites[0].endpoints.loader;
+    await pushConfig(worker, ADMIN_TOKEN, edgeConfig(standin.url));
+    const inspected = await fetch(`${worker.url}/_edge/admin/containers/${CONTAINER_ID}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    loaderPath = (await inspected.json()).sites[0].endpoints.loader;
     browser = await launchChromium();
   });
 
